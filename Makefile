@@ -1,0 +1,43 @@
+# Everything a fresh machine needs: python3 and pip. The venv is built here.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit schema bench emulator clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: validate, plan, apply, plan again and summarise against the embedded sandbox
+demo: $(STAMP)
+	bash scripts/demo.sh
+
+## test: lint, type-check and run every test
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check reconciler tests bench
+	$(BIN)/ruff format --check reconciler tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+## schema: regenerate schemas/campaign.schema.json from the models
+schema: $(STAMP)
+	$(BIN)/python -m reconciler.spec.schema > schemas/campaign.schema.json
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+emulator: $(STAMP)
+	$(BIN)/reconciler emulator
+
+clean:
+	rm -rf $(VENV) .reconciler .pytest_cache .mypy_cache .ruff_cache

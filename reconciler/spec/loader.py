@@ -1,0 +1,436 @@
+"""YAML spec files -> campaign models, keeping file:line:col for every node.
+
+Only the safe YAML core is read: no custom tags, no merge keys. Files are
+capped in size, node count (after alias expansion) and depth, so hostile
+input is refused quickly and in little memory. Every problem of every file
+is collected; nothing stops at the first error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from reconciler.spec.checks import check_campaign
+from reconciler.spec.diagnostics import Diagnostic, Severity
+from reconciler.spec.models import Campaign
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 20_000
+MAX_DEPTH = 40
+
+Loc = tuple[str | int, ...]
+Position = tuple[int, int]
+
+_SafeLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_MAP, _SEQ = f"{_TAG}map", f"{_TAG}seq"
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each value and each mapping key of one document stands."""
+
+    values: dict[Loc, Position]
+    keys: dict[Loc, Position]
+
+    def locate(self, loc: Loc, *, key: bool = False) -> Position:
+        if key and loc in self.keys:
+            return self.keys[loc]
+        for end in range(len(loc), -1, -1):
+            prefix = loc[:end]
+            if prefix in self.values:
+                return self.values[prefix]
+        return (1, 1)
+
+
+@dataclass(frozen=True)
+class LoadedCampaign:
+    campaign: Campaign
+    path: str
+    source: SourceMap
+
+    @property
+    def name(self) -> str:
+        return self.campaign.name
+
+    def where(self, dotted: str = "") -> str:
+        line, column = self.source.locate(_loc(dotted))
+        return f"{self.path}:{line}:{column}"
+
+
+@dataclass
+class LoadResult:
+    campaigns: list[LoadedCampaign] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, position: Position) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+def discover(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
+    """Spec files named by paths; directories are walked for *.yaml / *.yml."""
+    files: list[Path] = []
+    problems: list[Diagnostic] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Diagnostic(raw, 1, 1, "error", "", f"no such file or directory: {raw}"))
+    unique = list(dict.fromkeys(files))
+    return unique, problems
+
+
+def load(paths: Sequence[str]) -> LoadResult:
+    """Load and check every spec under paths; never raises for bad input."""
+    files, problems = discover(paths)
+    result = LoadResult(diagnostics=problems, files=len(files))
+    for path in files:
+        campaigns, diagnostics = load_file(path)
+        result.campaigns.extend(campaigns)
+        result.diagnostics.extend(diagnostics)
+    result.diagnostics.extend(_duplicate_names(result.campaigns))
+    result.diagnostics.sort()
+    return result
+
+
+def load_file(path: Path) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
+    shown = str(path)
+    try:
+        text = _read_text(path)
+        documents = list(_compose(text))
+    except _Refused as refused:
+        line, column = refused.position
+        return [], [Diagnostic(shown, line, column, "error", "", refused.message)]
+    campaigns: list[LoadedCampaign] = []
+    diagnostics: list[Diagnostic] = []
+    budget = _Budget()
+    for index, node in enumerate(documents, start=1):
+        try:
+            loaded, found = _load_document(shown, index, node, budget)
+        except _Refused as refused:
+            line, column = refused.position
+            diagnostics.append(Diagnostic(shown, line, column, "error", "", refused.message))
+            continue
+        diagnostics.extend(found)
+        if loaded is not None:
+            campaigns.append(loaded)
+    return campaigns, diagnostics
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_FILE_BYTES:
+            raise _Refused(
+                f"file is {size:,} bytes; spec files over 1 MiB are refused unread "
+                "(split it into smaller files)",
+                (1, 1),
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _Refused(f"cannot read file: {exc.strerror}", (1, 1)) from None
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        raise _Refused("binary file (NUL byte): spec files are UTF-8 YAML text", _byte_position(data, offset))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _Refused(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            _byte_position(data, exc.start),
+        ) from None
+
+
+def _byte_position(data: bytes, offset: int) -> Position:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _compose(text: str) -> Iterable[yaml.Node]:
+    try:
+        yield from yaml.compose_all(text, Loader=_SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise _Refused(f"YAML syntax error: {what}", position) from None
+    except yaml.YAMLError as exc:
+        raise _Refused(f"YAML error: {exc}", (1, 1)) from None
+    except RecursionError:
+        raise _Refused(f"YAML nested too deeply (limit {MAX_DEPTH})", (1, 1)) from None
+
+
+class _Budget:
+    """Counts nodes across one file, aliases expanded, to stop alias bombs."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+
+    def spend(self, node: yaml.Node) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(
+                f"too many YAML nodes after expanding aliases (limit {MAX_NODES:,}); is this an alias bomb?",
+                _pos(node),
+            )
+
+
+def _pos(node: yaml.Node) -> Position:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _load_document(
+    path: str, index: int, node: yaml.Node, budget: _Budget
+) -> tuple[LoadedCampaign | None, list[Diagnostic]]:
+    if not isinstance(node, yaml.MappingNode):
+        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a scalar"
+        line, column = _pos(node)
+        return None, [
+            Diagnostic(
+                path,
+                line,
+                column,
+                "error",
+                "",
+                f"document {index} is {kind}; each document must be a mapping "
+                "with apiVersion, kind, metadata and spec",
+            )
+        ]
+    values: dict[Loc, Position] = {}
+    keys: dict[Loc, Position] = {}
+    problems: list[tuple[Loc, Position, str]] = []
+    data = _convert(node, (), 0, values, keys, problems, budget)
+    diagnostics = [
+        Diagnostic(path, pos[0], pos[1], "error", _dotted(loc), message) for loc, pos, message in problems
+    ]
+    source = SourceMap(values, keys)
+    try:
+        campaign = Campaign.model_validate(data)
+    except ValidationError as exc:
+        spoiled = [loc for loc, _, _ in problems]
+        diagnostics.extend(
+            d
+            for d in _from_validation(path, exc, source)
+            if not any(_loc(d.field)[: len(bad)] == bad for bad in spoiled)
+        )
+        return None, diagnostics
+    if diagnostics:
+        return None, diagnostics
+    for dotted, severity, message in check_campaign(campaign):
+        diagnostics.append(_at(path, source, dotted, severity, message))
+    return LoadedCampaign(campaign, path, source), diagnostics
+
+
+def _convert(
+    node: yaml.Node,
+    loc: Loc,
+    depth: int,
+    values: dict[Loc, Position],
+    keys: dict[Loc, Position],
+    problems: list[tuple[Loc, Position, str]],
+    budget: _Budget,
+) -> Any:
+    budget.spend(node)
+    if depth > MAX_DEPTH:
+        raise _Refused(f"YAML nested too deeply (limit {MAX_DEPTH})", _pos(node))
+    values[loc] = _pos(node)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag not in _SCALAR_TAGS:
+            problems.append((loc, _pos(node), _tag_message(node.tag)))
+            return None
+        return _scalar(node)
+    if node.tag not in (_MAP, _SEQ):
+        problems.append((loc, _pos(node), _tag_message(node.tag)))
+        return None
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(item, (*loc, i), depth + 1, values, keys, problems, budget)
+            for i, item in enumerate(node.value)
+        ]
+    mapping: dict[str, Any] = {}
+    first_seen: dict[str, Position] = {}
+    for key_node, value_node in node.value:
+        budget.spend(key_node)
+        if key_node.tag == f"{_TAG}merge":
+            problems.append((loc, _pos(key_node), "merge keys (<<) are not supported; write the fields out"))
+            continue
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.append((loc, _pos(key_node), "mapping keys must be plain strings"))
+            continue
+        key = str(key_node.value)
+        if key in first_seen:
+            line, column = first_seen[key]
+            problems.append(
+                (
+                    (*loc, key),
+                    _pos(key_node),
+                    f"duplicate key '{key}' (first defined at {line}:{column}); remove one",
+                )
+            )
+            continue
+        first_seen[key] = _pos(key_node)
+        keys[(*loc, key)] = _pos(key_node)
+        mapping[key] = _convert(value_node, (*loc, key), depth + 1, values, keys, problems, budget)
+    return mapping
+
+
+def _tag_message(tag: str) -> str:
+    tag = tag.replace(_TAG, "!!", 1)
+    return f"tag {tag} is not allowed: spec files use plain YAML only (no custom tags)"
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag, value = node.tag, node.value
+    if tag == f"{_TAG}str" or tag == f"{_TAG}timestamp":
+        return value
+    if tag == f"{_TAG}null":
+        return None
+    if tag == f"{_TAG}bool":
+        return _CONSTRUCTOR.bool_values[value.lower()]
+    if ":" in value:  # YAML 1.1 sexagesimal (20:00 -> 1200): keep what was written
+        return value
+    if tag == f"{_TAG}int":
+        return _CONSTRUCTOR.construct_yaml_int(node)
+    return _CONSTRUCTOR.construct_yaml_float(node)
+
+
+def _loc(dotted: str) -> Loc:
+    if not dotted:
+        return ()
+    return tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
+
+
+def _dotted(loc: Loc) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _at(path: str, source: SourceMap, dotted: str, severity: Severity, message: str) -> Diagnostic:
+    line, column = source.locate(_loc(dotted))
+    return Diagnostic(path, line, column, severity, dotted, message)
+
+
+def _from_validation(path: str, exc: ValidationError, source: SourceMap) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    errors = exc.errors(include_url=False)
+    failed = {tuple(p for p in e["loc"] if not _is_union_tag(p)) for e in errors}
+    for error in errors:
+        loc: Loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
+        dotted = _dotted(loc)
+        kind = error["type"]
+        if kind == "too_short" and any(f[: len(loc)] == loc and f != loc for f in failed):
+            continue  # the item that failed is reported; its empty parent is noise
+        if kind == "extra_forbidden":
+            line, column = source.locate(loc, key=True)
+            name = str(loc[-1])
+            message = f"unknown field '{name}'" + (f" in {_dotted(loc[:-1])}" if len(loc) > 1 else "")
+            suggestion = _suggest(loc)
+            message += f"; did you mean '{suggestion}'?" if suggestion else "; remove it"
+        elif kind == "missing":
+            line, column = source.locate(loc[:-1])
+            parent = _dotted(loc[:-1]) or "the document"
+            message = f"missing required field '{loc[-1]}' in {parent}"
+        else:
+            line, column = source.locate(loc)
+            text = _FRIENDLY.get(kind) or str(error["msg"]).removeprefix("Value error, ")
+            given = error.get("input")
+            shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
+            message = f"{dotted}: {text}{shown}"
+        found.append(Diagnostic(path, line, column, "error", dotted, message))
+    return found
+
+
+_FRIENDLY = {
+    # the only patterns in the models are local times
+    "string_pattern_mismatch": 'expected a 24-hour time HH:MM, quoted, e.g. "09:00"',
+}
+
+
+def _is_union_tag(part: str | int) -> bool:
+    """pydantic names validator wrappers in loc (``function-after[...]``); drop them."""
+    return isinstance(part, str) and "[" in part
+
+
+def _suggest(loc: Loc) -> str | None:
+    model = _model_at(loc[:-1])
+    if model is None:
+        return None
+    matches = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    model: type[BaseModel] = Campaign
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        inner = _inner_model(info.annotation)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        for arg in typing.get_args(annotation):
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _duplicate_names(campaigns: list[LoadedCampaign]) -> list[Diagnostic]:
+    by_name: dict[str, list[LoadedCampaign]] = {}
+    for loaded in campaigns:
+        by_name.setdefault(loaded.name, []).append(loaded)
+    found: list[Diagnostic] = []
+    for name, same in by_name.items():
+        if len(same) < 2:
+            continue
+        places = [f"{c.where('metadata.name')}" for c in same]
+        for loaded, here in zip(same, places, strict=True):
+            others = ", ".join(p for p in places if p != here)
+            found.append(
+                _at(
+                    loaded.path,
+                    loaded.source,
+                    "metadata.name",
+                    "error",
+                    f"duplicate campaign name '{name}' (also at {others}); names must be unique",
+                )
+            )
+    return found
