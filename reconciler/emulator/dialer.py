@@ -1,0 +1,67 @@
+"""Simulated dialer behaviour: answer and abandon rates, calls placed.
+
+Pure and reproducible from a seed: a campaign's answer rate drifts slowly
+around a base drawn from its name; its abandon rate climbs when answered
+calls outrun what its agents (``maxConcurrent``) can take. Profiles pin the
+rates for campaigns whose names match a pattern, so tests and demos can
+stage low or high answer rates and abandon spikes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import math
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Fixed figures for campaigns whose name matches ``pattern`` (fnmatch)."""
+
+    pattern: str
+    answer_rate: float | None = None
+    abandon_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class DialerModel:
+    seed: int = 7
+    avg_talk_seconds: float = 150.0
+    drift_period: float = 900.0
+    profiles: tuple[Profile, ...] = field(default=())
+
+    def _unit(self, name: str, salt: str) -> float:
+        digest = hashlib.sha256(f"{self.seed}:{salt}:{name}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    def _profile(self, name: str) -> Profile | None:
+        return next((p for p in self.profiles if fnmatch.fnmatchcase(name, p.pattern)), None)
+
+    def answer_rate(self, name: str, running_seconds: float) -> float:
+        profile = self._profile(name)
+        if profile and profile.answer_rate is not None:
+            return profile.answer_rate
+        base = 0.15 + 0.3 * self._unit(name, "answer")
+        phase = 2 * math.pi * self._unit(name, "phase")
+        drift = 0.08 * math.sin(2 * math.pi * running_seconds / self.drift_period + phase)
+        return round(min(0.95, max(0.02, base + drift)), 4)
+
+    def abandon_rate(self, name: str, calls_per_minute: int, max_concurrent: int, answer: float) -> float:
+        profile = self._profile(name)
+        if profile and profile.abandon_rate is not None:
+            return profile.abandon_rate
+        answered_per_minute = calls_per_minute * answer
+        capacity = max_concurrent * 60.0 / self.avg_talk_seconds
+        baseline = 0.004 + 0.006 * self._unit(name, "abandon")
+        if answered_per_minute <= capacity or answered_per_minute == 0:
+            return round(baseline, 4)
+        overload = (answered_per_minute - capacity) / answered_per_minute
+        return round(min(1.0, baseline + 0.5 * overload), 4)
+
+    def active_calls(self, calls_per_minute: int, max_concurrent: int, answer: float) -> int:
+        in_talk = calls_per_minute * answer * self.avg_talk_seconds / 60.0
+        return min(max_concurrent, round(in_talk))
+
+    def talk_time(self, name: str) -> float:
+        return round(self.avg_talk_seconds * (0.8 + 0.4 * self._unit(name, "talk")), 1)

@@ -1,0 +1,53 @@
+"""Build the one CXone client of a run, for a real tenant or the embedded sandbox."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from reconciler.cxone.auth import ClientCredentials
+from reconciler.cxone.client import CxoneClient
+from reconciler.cxone.resilience import ResilienceConfig, Runtime
+from reconciler.settings import Target
+
+
+def sandbox_transport(target: Target) -> httpx.AsyncBaseTransport:
+    """The bundled emulator, in process, persisted at the target's sandbox path."""
+    from reconciler.emulator.app import build
+
+    assert target.sandbox is not None
+    return httpx.ASGITransport(app=build(str(target.sandbox)).app)
+
+
+@asynccontextmanager
+async def connect(
+    target: Target,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    runtime: Runtime | None = None,
+    config: ResilienceConfig | None = None,
+) -> AsyncIterator[CxoneClient]:
+    runtime = runtime or Runtime()
+    if config is None:
+        # In process there is no network to be polite to.
+        config = dataclasses.replace(
+            ResilienceConfig(), rate_per_second=0 if target.sandbox else target.rate_limit
+        )
+    if transport is None and target.sandbox is not None:
+        transport = sandbox_transport(target)
+    auth = ClientCredentials(
+        token_url=target.token_url,
+        client_id=target.client_id,
+        client_secret=target.client_secret,
+        scope=target.scope,
+        clock=runtime.monotonic,
+        wall=runtime.wall,
+    )
+    client = CxoneClient(
+        base_url=target.base_url, auth=auth, transport=transport, config=config, runtime=runtime
+    )
+    async with client:
+        yield client
