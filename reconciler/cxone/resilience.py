@@ -103,10 +103,10 @@ class TokenBucket:
                 now = self._runtime.monotonic()
                 self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
                 self._stamp = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - 1e-9:  # float noise must not starve a caller
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
-                await self._runtime.sleep((1 - self._tokens) / self._rate)
+                await self._runtime.sleep(max(0.001, (1 - self._tokens) / self._rate))
 
 
 class CircuitBreaker:
