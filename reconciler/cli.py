@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+import json
+import logging
+import os
+import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from reconciler.cxone.client import CxoneClient
 from reconciler.emulator.app import ALL_SCOPES, DEMO_CLIENT, ApiClient, FailStart, Faults
 from reconciler.emulator.app import build as build_emulator
 from reconciler.emulator.dialer import DialerModel
 from reconciler.emulator.seed import load_seed
 from reconciler.emulator.server import server
 from reconciler.emulator.store import Lifecycle
-from reconciler.errors import ReconcilerError, SpecError
+from reconciler.engine import render
+from reconciler.engine.apply import DEFAULT_CONCURRENCY, Executor
+from reconciler.engine.outcome import Outcome
+from reconciler.engine.plan import Plan, check_safety
+from reconciler.engine.reconcile import check_fresh, make_plan
+from reconciler.errors import ConfigError, ReconcilerError, SpecError
+from reconciler.session import connect
+from reconciler.settings import Target, from_env
 from reconciler.spec import report
 from reconciler.spec.loader import LoadResult, load
 
@@ -58,12 +72,34 @@ def handled(func: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Trace HTTP calls (redacted) on stderr.")
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(0),
+    default=None,
+    help="Requests per second to the CXone API (default $CXONE_RATE_LIMIT or 20; 0 = off).",
+)
 @click.version_option(package_name="cxone-reconciler")
 @click.pass_context
-def main(ctx: click.Context, verbose: bool) -> None:
-    """Campaigns as code for NICE CXone outbound dialing."""
+def main(ctx: click.Context, verbose: bool, rate_limit: float | None) -> None:
+    """Campaigns as code for NICE CXone outbound dialing.
+
+    With CXONE_API_BASE, CXONE_CLIENT_ID and CXONE_CLIENT_SECRET set, commands act on
+    that tenant; without CXONE_API_BASE, on the embedded sandbox (.reconciler/sandbox.db).
+    """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+    ctx.obj["rate_limit"] = rate_limit
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("http: %(message)s"))
+        http_log = logging.getLogger("reconciler.http")
+        http_log.addHandler(handler)
+        http_log.setLevel(logging.DEBUG)
+
+
+def current_target() -> Target:
+    obj = click.get_current_context().find_root().obj or {}
+    return from_env(rate_limit=obj.get("rate_limit"))
 
 
 def load_specs(paths: tuple[str, ...]) -> LoadResult:
@@ -198,3 +234,179 @@ def emulator(
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an emulator is meant to stop
         server(instance, host, port, log_level="info" if verbose else "warning").run()
     click.echo("emulator stopped")
+
+
+def _render_plan(plan: Plan, fmt: str) -> str:
+    if fmt == "json":
+        return render.render_json(plan)
+    if fmt == "markdown":
+        return render.render_markdown(plan)
+    return render.render_text(plan, _style)
+
+
+def _save_plan(plan: Plan, path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
+        json.dump(plan.to_json(saved=True), handle, indent=2)
+        handle.write("\n")
+    os.replace(handle.name, path)
+
+
+def _read_plan(path: str) -> Plan:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return Plan.from_json(json.load(handle))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"cannot use saved plan {path}: {exc}", hint="save a plan with `reconciler plan --out FILE`"
+        ) from None
+
+
+_change_options = [
+    click.option("--prune", is_flag=True, help="Delete managed campaigns that no spec names."),
+    click.option("--adopt", is_flag=True, help="Take over live campaigns of the same name."),
+    click.option("--force", is_flag=True, help="Override the stop/delete safety threshold."),
+]
+
+
+def change_options(func: F) -> F:
+    for option in reversed(_change_options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply --plan`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@change_options
+@handled
+def plan(
+    paths: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    prune: bool,
+    adopt: bool,
+    force: bool,
+) -> None:
+    """Show what apply would change in the tenant (sends no change)."""
+    loaded = load_specs(paths)
+    target = current_target()
+    warnings = [d.format() for d in loaded.diagnostics]
+
+    async def run() -> Plan:
+        async with connect(target) as client:
+            return await make_plan(
+                client, loaded.campaigns, target=target.label, prune=prune, adopt=adopt, warnings=warnings
+            )
+
+    result = asyncio.run(run())
+    click.echo(_render_plan(result, fmt))
+    if out:
+        _save_plan(result, out)
+        click.echo(f"Saved the plan to {out}; apply it with `reconciler apply --plan {out}`.", err=True)
+    check_safety(result, force=force)
+    sys.exit(2 if detailed_exitcode and result.has_changes else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Execute a saved plan."
+)
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
+@click.option(
+    "--concurrency",
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Campaigns applied at once.",
+)
+@change_options
+@handled
+def apply(
+    paths: tuple[str, ...],
+    plan_file: str | None,
+    auto_approve: bool,
+    concurrency: int,
+    prune: bool,
+    adopt: bool,
+    force: bool,
+) -> None:
+    """Make the tenant match the specs (or execute a saved plan)."""
+    if plan_file and paths:
+        raise ConfigError("--plan executes a saved plan and takes no spec paths", hint="drop the paths")
+    saved = _read_plan(plan_file) if plan_file else None
+    loaded = None if saved else load_specs(paths)
+    target = current_target()
+    interactive = sys.stdin.isatty()
+
+    async def run() -> list[Outcome] | None:
+        async with connect(target) as client:
+            if saved is not None:
+                await check_fresh(client, saved, target=target.label)
+                todo = saved
+            else:
+                assert loaded is not None
+                todo = await make_plan(
+                    client,
+                    loaded.campaigns,
+                    target=target.label,
+                    prune=prune,
+                    adopt=adopt,
+                    warnings=[d.format() for d in loaded.diagnostics],
+                )
+            click.echo(render.render_text(todo, _style))
+            check_safety(todo, force=force)
+            if not todo.has_changes:
+                return []
+            if not auto_approve:
+                if not interactive:
+                    raise ConfigError(
+                        "no terminal to confirm on, and --auto-approve was not given: nothing was changed",
+                        hint="review the plan above, then run again with --auto-approve",
+                    )
+                if not click.confirm(f"\nApply these changes to {target.label}?", default=False):
+                    return None
+            return await _execute(client, todo, concurrency)
+
+    outcomes = asyncio.run(run())
+    if outcomes is None:
+        click.echo("Apply cancelled; nothing was changed.")
+        sys.exit(1)
+    click.echo("")
+    click.echo(render.render_outcomes(outcomes, target.label))
+    sys.exit(0 if all(o.ok for o in outcomes) else 1)
+
+
+async def _execute(client: CxoneClient, plan: Plan, concurrency: int) -> list[Outcome]:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def interrupted(signame: str) -> None:
+        if not stop.is_set():
+            click.echo(
+                f"\n{signame}: starting nothing new; finishing what is in flight (5 s at most)", err=True
+            )
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, interrupted, sig.name)
+
+    def progress(name: str, message: str) -> None:
+        colour = "red" if "failed" in message else "green"
+        click.echo(f"  {name}: {click.style(message, fg=colour)}")
+
+    click.echo("")
+    try:
+        executor = Executor(
+            client, plan, runtime=client.runtime, concurrency=concurrency, stop=stop, progress=progress
+        )
+        return await executor.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,202 @@
+"""Desired specs x live campaigns -> a Plan (pure: no I/O, no clock).
+
+Both sides are first put in one normal form (``definition()``), so defaults,
+DNC list order and server-side fields never show as phantom changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.cxone.models import ACTIVE, ApiCampaign
+from reconciler.engine.plan import Change, FieldChange, Launch, Plan
+from reconciler.errors import OwnershipConflict
+from reconciler.spec.models import MANAGED_BY_KEY, MANAGED_BY_VALUE, Campaign
+
+_RANK = {
+    "description": 0,
+    "dialerType": 1,
+    "contactListId": 2,
+    "pacing": 3,
+    "dnc": 4,
+    "schedule": 5,
+    "labels": 6,
+}
+
+
+@dataclass(frozen=True)
+class Desired:
+    """What one spec asks of the tenant."""
+
+    name: str
+    definition: dict[str, Any]
+    running: bool
+    launch: Launch
+    pacing_range: tuple[int, int] | None = None
+
+    @classmethod
+    def from_spec(cls, campaign: Campaign) -> Desired:
+        spec = campaign.spec
+        adaptive = spec.adaptivePacing
+        return cls(
+            name=campaign.name,
+            definition=campaign.definition(),
+            running=spec.state == "running",
+            launch=Launch(spec.launch.pollInterval, spec.launch.pollJitter, spec.launch.timeout),
+            pacing_range=(adaptive.minCallsPerMinute, adaptive.maxCallsPerMinute) if adaptive else None,
+        )
+
+
+def is_owned(campaign: ApiCampaign) -> bool:
+    return campaign.labels.get(MANAGED_BY_KEY) == MANAGED_BY_VALUE
+
+
+def _flatten(definition: dict[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {
+        "description": definition["description"],
+        "dialerType": definition["dialerType"],
+        "contactListId": definition["contactListId"],
+    }
+    for group in ("pacing", "dnc"):
+        for key, value in definition[group].items():
+            flat[f"{group}.{key}"] = value
+    schedule = definition.get("schedule")
+    if schedule is None:
+        flat["schedule"] = None
+    else:
+        flat["schedule.timeZone"] = schedule["timeZone"]
+        flat["schedule.windows"] = schedule["windows"]
+    for key, value in definition.get("labels", {}).items():
+        flat[f"labels.{key}"] = value
+    return flat
+
+
+def _order(path: str) -> tuple[int, str]:
+    return _RANK.get(path.split(".", 1)[0], 99), path
+
+
+def field_changes(
+    live: dict[str, Any] | None,
+    desired: dict[str, Any],
+    pacing_range: tuple[int, int] | None = None,
+) -> tuple[FieldChange, ...]:
+    """Field-level before/after; ``live`` None means a create."""
+    before = _flatten(live) if live else {}
+    after = _flatten(desired)
+    if live and (live.get("schedule") is None) != (desired.get("schedule") is None):
+        # a schedule added or removed is one change of the whole value
+        before = {k: v for k, v in before.items() if not k.startswith("schedule")}
+        after = {k: v for k, v in after.items() if not k.startswith("schedule")}
+        before["schedule"], after["schedule"] = live.get("schedule"), desired.get("schedule")
+    changes = []
+    for path in sorted(set(before) | set(after), key=_order):
+        old, new = before.get(path), after.get(path)
+        if old == new:
+            continue
+        if path == "pacing.callsPerMinute" and pacing_range and old is not None:
+            low, high = pacing_range
+            if low <= old <= high:
+                continue  # inside the adaptive range: the pacer's, not drift
+        changes.append(FieldChange(path, old, new))
+    return tuple(changes)
+
+
+def plan_campaign(desired: Desired, live: ApiCampaign | None) -> Change:
+    if live is None:
+        return Change(
+            name=desired.name,
+            campaign_id=None,
+            actions=("create", "start") if desired.running else ("create",),
+            fields=field_changes(None, desired.definition),
+            launch=desired.launch,
+        )
+    fields = field_changes(live.definition(), desired.definition, desired.pacing_range)
+    actions: set[str] = set()
+    notes: list[str] = []
+    adopting = not is_owned(live)
+    if adopting:
+        actions.add("adopt")
+    if any(f.top != "labels" or not adopting for f in fields):
+        actions.add("update")
+    locked = sorted({f.top for f in fields if f.locked})
+    status = live.status
+    if status in ACTIVE and locked:
+        actions.add("stop")
+        if desired.running:
+            actions.add("start")
+        notes.append(f"{', '.join(locked)} cannot change while {status}: stop, update, start")
+    elif desired.running:
+        if status in ("STOPPED", "ERROR", "STOPPING"):
+            actions.add("start")
+        if status == "COMPLETED":
+            notes.append("COMPLETED (its contact list is dialled out): reported, not restarted")
+    elif status in ACTIVE:
+        actions.add("stop")
+    if status == "ERROR" and live.lastError is not None:
+        notes.append(f"in ERROR: {live.lastError.errorCode}: {live.lastError.errorMessage}")
+    ordered = tuple(a for a in ("create", "adopt", "stop", "update", "start", "delete") if a in actions)
+    return Change(
+        name=desired.name,
+        campaign_id=live.id,
+        actions=ordered,
+        fields=fields,
+        version=live.version,
+        status=status,
+        launch=desired.launch,
+        notes=tuple(notes),
+    )
+
+
+def diff(
+    desired: Sequence[Desired],
+    live: Sequence[ApiCampaign],
+    *,
+    target: str,
+    prune: bool = False,
+    adopt: bool = False,
+) -> Plan:
+    by_name = {c.name: c for c in live}
+    conflicts = sorted(d.name for d in desired if d.name in by_name and not is_owned(by_name[d.name]))
+    if conflicts and not adopt:
+        raise OwnershipConflict(
+            f"{len(conflicts)} spec(s) name live campaigns not managed by cxone-reconciler: "
+            + ", ".join(conflicts),
+            hint="they are never changed; pass --adopt to take them over, or rename the specs",
+        )
+    wanted = {d.name for d in desired}
+    changes: list[Change] = []
+    warnings: list[str] = []
+    versions: dict[str, int] = {}
+    unchanged = 0
+    for d in desired:
+        current = by_name.get(d.name)
+        if current is not None:
+            versions[d.name] = current.version
+        change = plan_campaign(d, current)
+        warnings.extend(f"{d.name}: {note}" for note in change.notes)
+        if change.actions:
+            changes.append(change)
+        else:
+            unchanged += 1
+    owned = [c for c in live if is_owned(c)]
+    for orphan in owned:
+        if orphan.name in wanted:
+            continue
+        versions[orphan.name] = orphan.version
+        if not prune:
+            warnings.append(f"{orphan.name}: managed but no spec names it; --prune deletes it")
+            continue
+        actions = ("stop", "delete") if orphan.status in ACTIVE else ("delete",)
+        changes.append(
+            Change(orphan.name, orphan.id, actions, (), version=orphan.version, status=orphan.status)
+        )
+    return Plan(
+        target=target,
+        changes=tuple(sorted(changes, key=lambda c: c.name)),
+        unchanged=unchanged,
+        warnings=tuple(warnings),
+        versions=versions,
+        owned=len(owned),
+    )

@@ -1,0 +1,174 @@
+"""Render plans and apply results as text, Markdown or JSON (pure)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from reconciler.engine.outcome import Outcome
+from reconciler.engine.plan import ACTIONS, COMPLIANCE_FIELDS, Change, Plan
+
+Style = Callable[[str, str], str]
+COMMENT_LIMIT = 65_536
+"""GitHub's limit on one comment; Markdown plans stay under it."""
+
+_SYMBOL = {"create": "+", "delete": "-", "adopt": "*"}
+_COLOUR = {"+": "green", "-": "red", "*": "cyan", "~": "yellow"}
+
+
+def _plain(text: str, _: str) -> str:
+    return text
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(", ", ": "))
+
+
+def _symbol(change: Change) -> str:
+    return next((_SYMBOL[a] for a in ("create", "delete", "adopt") if a in change.actions), "~")
+
+
+def _counts(plan: Plan) -> str:
+    summary = plan.summary
+    parts = [f"{summary[a]} to {a}" for a in ACTIONS if summary[a]]
+    return ", ".join([*parts, f"{summary['unchanged']} unchanged"])
+
+
+def risks(change: Change) -> list[str]:
+    """What a reviewer must not miss in this change."""
+    found = []
+    if change.restarts:
+        found.append("restarts live dialing")
+    elif "start" in change.actions:
+        found.append("starts dialing")
+    elif "stop" in change.actions:
+        found.append("stops live dialing")
+    if "delete" in change.actions:
+        found.append("deletes the campaign")
+    compliance = sorted(
+        {f.top for f in change.fields if f.top in COMPLIANCE_FIELDS and "create" not in change.actions}
+    )
+    if compliance:
+        found.append(f"changes compliance fields: {', '.join(compliance)}")
+    return found
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2)
+
+
+def render_text(plan: Plan, style: Style = _plain) -> str:
+    lines = [f"Target: {plan.target}"]
+    if not plan.has_changes:
+        lines.append(style("No changes. The tenant matches the specs.", "green"))
+    for change in plan.changes:
+        symbol = _symbol(change)
+        ident = f" {change.campaign_id}" if change.campaign_id else ""
+        status = f" [{change.status}]" if change.status else ""
+        head = f"{symbol} {change.name}{ident}{status}: {', '.join(change.actions)}"
+        lines.append("")
+        lines.append(style(head, _COLOUR[symbol]))
+        for risk in risks(change):
+            lines.append(style(f"    ! {risk}", "yellow"))
+        for f in change.fields:
+            lines.append(f"    {f.path}: {_value(f.before)} -> {_value(f.after)}")
+    if plan.warnings:
+        lines.append("")
+        lines.append("Warnings:")
+        lines.extend(style(f"  - {w}", "yellow") for w in plan.warnings)
+    lines.append("")
+    lines.append(f"Plan: {_counts(plan)}.")
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    text = _value(value).replace("|", "\\|").replace("\n", " ")
+    return f"`{text}`" if text != "(none)" else "_none_"
+
+
+def render_markdown(plan: Plan, limit: int = COMMENT_LIMIT) -> str:
+    summary = plan.summary
+    head = [
+        "### cxone-reconciler plan",
+        "",
+        f"Target: `{plan.target}`",
+        "",
+        "| create | adopt | update | stop | start | delete | unchanged |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| "
+        + " | ".join(
+            str(summary[k]) for k in ("create", "adopt", "update", "stop", "start", "delete", "unchanged")
+        )
+        + " |",
+        "",
+    ]
+    if not plan.has_changes:
+        head.append("**No changes.** The tenant matches the specs.")
+    risky = [(c, risks(c)) for c in plan.changes if risks(c)]
+    if risky:
+        head.append("#### :warning: Needs a careful review")
+        head.append("")
+        head.extend(f"- **{c.name}**: {'; '.join(r)}" for c, r in risky)
+        head.append("")
+    tail = []
+    if plan.warnings:
+        tail = ["", "#### Warnings", "", *(f"- {w}" for w in plan.warnings)]
+    tail += ["", f"<sub>fingerprint `{plan.fingerprint}`</sub>"]
+    budget = limit - len("\n".join(head + tail)) - 200
+    sections: list[str] = []
+    for i, change in enumerate(plan.changes):
+        section = _markdown_section(change)
+        if len(section) + 1 > budget:
+            rest = len(plan.changes) - i
+            sections.append(
+                f"\n_… and {rest} more campaign(s) not shown to stay under GitHub's comment limit; "
+                "see `plan --format json` for the full plan._"
+            )
+            break
+        sections.append(section)
+        budget -= len(section) + 1
+    return "\n".join([*head, *sections, *tail])
+
+
+def _markdown_section(change: Change) -> str:
+    ident = f" `{change.campaign_id}`" if change.campaign_id else ""
+    flag = " :warning:" if risks(change) else ""
+    lines = [
+        "<details>",
+        f"<summary><code>{_symbol(change)}</code> <b>{change.name}</b>{ident}: "
+        f"{', '.join(change.actions)}{flag}</summary>",
+        "",
+    ]
+    if change.fields:
+        lines += ["| field | before | after |", "|---|---|---|"]
+        lines += [f"| `{f.path}` | {_cell(f.before)} | {_cell(f.after)} |" for f in change.fields]
+    else:
+        lines.append("_no field changes_")
+    lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+def render_outcomes(outcomes: Sequence[Outcome], target: str) -> str:
+    if not outcomes:
+        return f"Nothing to do on {target}."
+    width = max(len(o.name) for o in outcomes)
+    lines = [f"Applied to {target}:", ""]
+    for o in outcomes:
+        done = ", ".join(o.done) or "-"
+        if o.ok:
+            result = "ok"
+        elif o.error:
+            result = f"FAILED at {o.failed_action}: {o.error}"
+        else:
+            result = "interrupted"
+        lines.append(f"  {o.name:<{width}}  done: {done:<30} {result}")
+    ok = sum(o.ok for o in outcomes)
+    failed = sum(o.error is not None for o in outcomes)
+    interrupted = sum(o.interrupted for o in outcomes)
+    lines += ["", f"{ok} applied, {failed} failed, {interrupted} interrupted."]
+    return "\n".join(lines)
