@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# The main job against the embedded sandbox: validate, plan, apply, plan again, summary.
+# The main job against the embedded sandbox (.reconciler/sandbox.db):
+# validate, plan, apply, plan again (no changes), then the performance summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=.venv/bin/reconciler
 step() { printf '\n\033[1m$ reconciler %s\033[0m\n' "$*"; }
+unset CXONE_API_BASE
 step validate
 $R validate
+step plan
+$R plan
+step apply --auto-approve
+$R apply --auto-approve
+step plan --detailed-exitcode
+$R plan --detailed-exitcode

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -67,3 +67,42 @@ async def raw(emulator: Emulator) -> AsyncIterator[httpx.AsyncClient]:
     transport = ContractTransport(httpx.ASGITransport(app=emulator.app))
     async with httpx.AsyncClient(base_url=BASE, transport=transport) as client:
         yield client
+
+
+class Tenant:
+    """A live emulator on a loopback port and the CLI pointed at it."""
+
+    def __init__(self, emulator: Emulator, url: str) -> None:
+        self.emulator = emulator
+        self.url = url
+        self.env = {"CXONE_API_BASE": url, "CXONE_CLIENT_ID": "demo", "CXONE_CLIENT_SECRET": "demo-secret"}
+
+    def run(self, *args: str, input: str | None = None) -> tuple[int, str]:
+        from click.testing import CliRunner
+
+        from reconciler.cli import main
+
+        result = CliRunner().invoke(main, list(args), env=self.env, input=input)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.output
+
+    def mutations(self) -> int:
+        return sum(
+            count
+            for key, count in self.emulator.requests.items()
+            if key.split()[0] in ("POST", "PATCH", "DELETE") and not key.endswith("/oauth/token")
+        )
+
+    def campaigns(self) -> dict[str, dict[str, object]]:
+        rows, _ = self.emulator.store.page(None, 10_000)
+        return {row.name: self.emulator.store.view(row) for row in rows}
+
+
+@pytest.fixture
+def tenant() -> Iterator[Tenant]:
+    from reconciler.emulator.server import ServerThread
+
+    emulator = build(":memory:", lifecycle=Lifecycle(queued=0.05, initializing=0.1, stopping=0.05))
+    with ServerThread(emulator) as server:
+        yield Tenant(emulator, server.url)

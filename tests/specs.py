@@ -15,17 +15,26 @@ metadata:
   labels: {{team: sales}}
 spec:
   description: test campaign
-  dialerType: PREDICTIVE
-  contactListId: CL-839201-AJF2
-  dnc: {{enforceNational: true, enforceLocal: true, listIds: [DNC-INTERNAL]}}
-  pacing: {{callsPerMinute: 10, maxConcurrent: 20}}
+  dialerType: {dialer}
+  contactListId: {list_id}
+  dnc: {{enforceNational: true, enforceLocal: true, listIds: [{dnc}]}}
+  pacing: {{callsPerMinute: {cpm}, maxConcurrent: 20}}
   state: {state}
   launch: {{pollInterval: 50ms, pollJitter: 10ms, timeout: 20s}}
 """
 
 
-def spec_text(name: str = "Test-Campaign", state: str = "stopped") -> str:
-    return VALID.format(name=name, state=state)
+def spec_text(
+    name: str = "Test-Campaign",
+    state: str = "stopped",
+    *,
+    dialer: str = "PREDICTIVE",
+    cpm: int = 10,
+    list_id: str = "CL-839201-AJF2",
+    dnc: str = "DNC-INTERNAL",
+    extra: str = "",
+) -> str:
+    return VALID.format(name=name, state=state, dialer=dialer, cpm=cpm, list_id=list_id, dnc=dnc) + extra
 
 
 def spec_dict(name: str = "Test-Campaign", state: str = "stopped", **spec: Any) -> dict[str, Any]:

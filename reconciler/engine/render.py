@@ -12,6 +12,7 @@ from reconciler.engine.plan import ACTIONS, COMPLIANCE_FIELDS, Change, Plan
 Style = Callable[[str, str], str]
 COMMENT_LIMIT = 65_536
 """GitHub's limit on one comment; Markdown plans stay under it."""
+RISKS_LISTED = 50
 
 _SYMBOL = {"create": "+", "delete": "-", "adopt": "*"}
 _COLOUR = {"+": "green", "-": "red", "*": "cyan", "~": "yellow"}
@@ -113,7 +114,9 @@ def render_markdown(plan: Plan, limit: int = COMMENT_LIMIT) -> str:
     if risky:
         head.append("#### :warning: Needs a careful review")
         head.append("")
-        head.extend(f"- **{c.name}**: {'; '.join(r)}" for c, r in risky)
+        head.extend(f"- **{c.name}**: {'; '.join(r)}" for c, r in risky[:RISKS_LISTED])
+        if len(risky) > RISKS_LISTED:
+            head.append(f"- … and {len(risky) - RISKS_LISTED} more")
         head.append("")
     tail = []
     if plan.warnings:
@@ -171,4 +174,6 @@ def render_outcomes(outcomes: Sequence[Outcome], target: str) -> str:
     failed = sum(o.error is not None for o in outcomes)
     interrupted = sum(o.interrupted for o in outcomes)
     lines += ["", f"{ok} applied, {failed} failed, {interrupted} interrupted."]
+    if failed or interrupted:
+        lines.append("Run apply again once the cause is fixed: it picks up where this run left off.")
     return "\n".join(lines)

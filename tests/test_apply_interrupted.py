@@ -1,0 +1,59 @@
+"""SIGTERM half-way through apply: nothing new starts, it exits 1, a re-run converges."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from reconciler.emulator.app import build
+from reconciler.emulator.server import ServerThread
+from reconciler.emulator.store import Lifecycle
+from tests.conftest import Tenant
+from tests.specs import spec_text, write_spec
+
+
+def test_an_interrupted_apply_stops_promptly_and_a_rerun_converges_without_duplicates(tmp_path: Path) -> None:
+    write_spec(tmp_path, "many.yaml", *(spec_text(f"Slow-{i}", "running") for i in range(6)))
+    emulator = build(":memory:", lifecycle=Lifecycle(queued=0.2, initializing=3.0, stopping=0.1))
+    with ServerThread(emulator) as server:
+        tenant = Tenant(emulator, server.url)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reconciler",
+                "apply",
+                "--auto-approve",
+                "--concurrency",
+                "2",
+                str(tmp_path),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **tenant.env, "PYTHONUNBUFFERED": "1"},
+        )
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "created CMP-" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        out, _ = process.communicate(timeout=15)
+        elapsed = time.monotonic() - signalled
+        assert process.returncode == 1
+        assert elapsed < 7
+        assert "SIGTERM: starting nothing new" in out
+        assert "interrupted." in out and "Traceback" not in out
+        assert len(tenant.campaigns()) < 6
+
+        code, out = tenant.run("apply", "--auto-approve", str(tmp_path))
+        assert code == 0, out
+        live = tenant.campaigns()
+        assert sorted(live) == [f"Slow-{i}" for i in range(6)]
+        assert {c["status"] for c in live.values()} == {"RUNNING"}
+        assert tenant.run("plan", "--detailed-exitcode", str(tmp_path))[0] == 0
