@@ -324,7 +324,7 @@ def plan(
     default=DEFAULT_CONCURRENCY,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Campaigns applied at once.",
+    help="API calls in flight at once.",
 )
 @change_options
 @handled

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from reconciler.emulator.app import build
+from reconciler.emulator.app import Faults, build
 from reconciler.emulator.server import ServerThread
 from reconciler.emulator.store import Lifecycle
 from tests.conftest import Tenant
@@ -18,7 +18,9 @@ from tests.specs import spec_text, write_spec
 
 def test_an_interrupted_apply_stops_promptly_and_a_rerun_converges_without_duplicates(tmp_path: Path) -> None:
     write_spec(tmp_path, "many.yaml", *(spec_text(f"Slow-{i}", "running") for i in range(6)))
-    emulator = build(":memory:", lifecycle=Lifecycle(queued=0.2, initializing=3.0, stopping=0.1))
+    emulator = build(
+        ":memory:", lifecycle=Lifecycle(queued=0.2, initializing=3.0, stopping=0.1), faults=Faults(latency=0.2)
+    )
     with ServerThread(emulator) as server:
         tenant = Tenant(emulator, server.url)
         process = subprocess.Popen(
@@ -50,6 +52,7 @@ def test_an_interrupted_apply_stops_promptly_and_a_rerun_converges_without_dupli
         assert "SIGTERM: starting nothing new" in out
         assert "interrupted." in out and "Traceback" not in out
         assert len(tenant.campaigns()) < 6
+        emulator.faults = Faults()
 
         code, out = tenant.run("apply", "--auto-approve", str(tmp_path))
         assert code == 0, out

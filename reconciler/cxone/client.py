@@ -126,6 +126,8 @@ class CxoneClient:
         self._bucket = TokenBucket(self.config.rate_per_second, self.config.burst, self.runtime)
         self.breaker = CircuitBreaker(self.config, self.runtime)
         self.sent: Counter[str] = Counter()
+        self.rate_limited = 0
+        """429 answers received (each held every request until its Retry-After)."""
         self._http = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,
@@ -239,6 +241,7 @@ class CxoneClient:
                     raise error_from_response(response)
                 wait = parse_retry_after(response.headers.get("Retry-After"), runtime.wall()) or 1.0
             # 429: nobody sends before Retry-After; it does not use up an attempt.
+            self.rate_limited += 1
             limited += 1
             attempt -= 1
             if wait > config.max_retry_after:

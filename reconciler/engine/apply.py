@@ -1,4 +1,7 @@
-"""Execute a plan: campaigns concurrently (bounded), each one's actions in order.
+"""Execute a plan: campaigns concurrently, each one's actions in order.
+
+At most ``concurrency`` API calls are in flight; a campaign waiting for its
+start or stop holds no slot, so slow transitions never starve the others.
 
 A campaign's failure is recorded and never stops the others. After a stop
 request (SIGINT/SIGTERM) nothing new starts; what is in flight gets a grace
@@ -9,7 +12,8 @@ again from the live state and converges.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from reconciler.cxone.client import CxoneClient
 from reconciler.cxone.models import ACTIVE, ApiCampaign
@@ -24,6 +28,7 @@ GRACE_SECONDS = 5.0
 SETTLED = ("STOPPED", "ERROR", "COMPLETED")
 
 Progress = Callable[[str, str], None]
+T = TypeVar("T")
 
 
 class Executor:
@@ -71,10 +76,18 @@ class Executor:
 
     async def _guarded(self, change: Change, outcome: Outcome) -> None:
         try:
-            async with self._slots:
-                await self._apply(change, outcome)
+            await self._apply(change, outcome)
         except asyncio.CancelledError:
             outcome.interrupted = True
+
+    async def _send(self, call: Awaitable[T]) -> T:
+        """One API call inside a concurrency slot; waits between calls hold no slot."""
+        async with self._slots:
+            if self._stop.is_set():
+                if asyncio.iscoroutine(call):
+                    call.close()
+                raise Interrupted("interrupted before this call was sent")
+            return await call
 
     async def _apply(self, change: Change, outcome: Outcome) -> None:
         client = self._client
@@ -85,8 +98,10 @@ class Executor:
                 return
             try:
                 if action == "create":
-                    created = await client.create_campaign(
-                        change.create_body(), idempotency_key=self._plan.idempotency_key(change)
+                    created = await self._send(
+                        client.create_campaign(
+                            change.create_body(), idempotency_key=self._plan.idempotency_key(change)
+                        )
                     )
                     campaign_id, version, status = created.id, created.version, created.status
                     outcome.campaign_id = campaign_id
@@ -94,7 +109,7 @@ class Executor:
                 elif action in ("adopt", "update"):
                     assert campaign_id is not None and version is not None
                     patch = change.adopt_patch() if action == "adopt" else change.update_patch()
-                    updated = await client.update_campaign(campaign_id, patch, version=version)
+                    updated = await self._send(client.update_campaign(campaign_id, patch, version=version))
                     version, status = updated.version, updated.status
                     message = "adopted" if action == "adopt" else f"updated {len(patch)} field group(s)"
                 elif action == "stop":
@@ -109,7 +124,7 @@ class Executor:
                     assert campaign_id is not None and version is not None
                     if status not in SETTLED:
                         await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
-                    await client.delete_campaign(campaign_id, version=version)
+                    await self._send(client.delete_campaign(campaign_id, version=version))
                     message = "deleted"
             except Interrupted:
                 outcome.interrupted = True
@@ -124,9 +139,9 @@ class Executor:
 
     async def _stop_campaign(self, campaign_id: str, change: Change) -> ApiCampaign:
         try:
-            await self._client.stop_campaign(campaign_id)
+            await self._send(self._client.stop_campaign(campaign_id))
         except Conflict:
-            current = await self._client.get_campaign(campaign_id)
+            current = await self._send(self._client.get_campaign(campaign_id))
             if current.status in ACTIVE:
                 raise
             if current.status in SETTLED:
@@ -137,9 +152,9 @@ class Executor:
         if status == "STOPPING":
             await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
         try:
-            await self._client.start_campaign(campaign_id)
+            await self._send(self._client.start_campaign(campaign_id))
         except Conflict:
-            current = await self._client.get_campaign(campaign_id)
+            current = await self._send(self._client.get_campaign(campaign_id))
             if current.status not in ACTIVE:
                 raise
             # started by someone else meanwhile: wait for it like our own
