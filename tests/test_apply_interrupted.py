@@ -19,7 +19,9 @@ from tests.specs import spec_text, write_spec
 def test_an_interrupted_apply_stops_promptly_and_a_rerun_converges_without_duplicates(tmp_path: Path) -> None:
     write_spec(tmp_path, "many.yaml", *(spec_text(f"Slow-{i}", "running") for i in range(6)))
     emulator = build(
-        ":memory:", lifecycle=Lifecycle(queued=0.2, initializing=3.0, stopping=0.1), faults=Faults(latency=0.2)
+        ":memory:",
+        lifecycle=Lifecycle(queued=0.2, initializing=3.0, stopping=0.1),
+        faults=Faults(latency=0.2),
     )
     with ServerThread(emulator) as server:
         tenant = Tenant(emulator, server.url)

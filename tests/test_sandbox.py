@@ -11,7 +11,9 @@ from reconciler.cli import main
 from tests.specs import spec_text, write_spec
 
 
-def test_one_commands_apply_is_the_next_commands_live_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_commands_apply_is_the_next_commands_live_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "campaigns").mkdir()
     write_spec(tmp_path / "campaigns", "c.yaml", spec_text("Sandboxed", "running"))
