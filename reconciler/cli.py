@@ -345,41 +345,50 @@ def apply(
     target = current_target()
     interactive = sys.stdin.isatty()
 
+    traffic: dict[str, int] = {}
+
     async def run() -> list[Outcome] | None:
         async with connect(target) as client:
-            if saved is not None:
-                await check_fresh(client, saved, target=target.label)
-                todo = saved
-            else:
-                assert loaded is not None
-                todo = await make_plan(
-                    client,
-                    loaded.campaigns,
-                    target=target.label,
-                    prune=prune,
-                    adopt=adopt,
-                    warnings=[d.format() for d in loaded.diagnostics],
+            try:
+                return await plan_and_apply(client)
+            finally:
+                traffic["requests"] = sum(client.sent.values())
+                traffic["rate_limited"] = client.rate_limited
+
+    async def plan_and_apply(client: CxoneClient) -> list[Outcome] | None:
+        if saved is not None:
+            await check_fresh(client, saved, target=target.label)
+            todo = saved
+        else:
+            assert loaded is not None
+            todo = await make_plan(
+                client,
+                loaded.campaigns,
+                target=target.label,
+                prune=prune,
+                adopt=adopt,
+                warnings=[d.format() for d in loaded.diagnostics],
+            )
+        click.echo(render.render_text(todo, _style))
+        check_safety(todo, force=force)
+        if not todo.has_changes:
+            return []
+        if not auto_approve:
+            if not interactive:
+                raise ConfigError(
+                    "no terminal to confirm on, and --auto-approve was not given: nothing was changed",
+                    hint="review the plan above, then run again with --auto-approve",
                 )
-            click.echo(render.render_text(todo, _style))
-            check_safety(todo, force=force)
-            if not todo.has_changes:
-                return []
-            if not auto_approve:
-                if not interactive:
-                    raise ConfigError(
-                        "no terminal to confirm on, and --auto-approve was not given: nothing was changed",
-                        hint="review the plan above, then run again with --auto-approve",
-                    )
-                if not click.confirm(f"\nApply these changes to {target.label}?", default=False):
-                    return None
-            return await _execute(client, todo, concurrency)
+            if not click.confirm(f"\nApply these changes to {target.label}?", default=False):
+                return None
+        return await _execute(client, todo, concurrency)
 
     outcomes = asyncio.run(run())
     if outcomes is None:
         click.echo("Apply cancelled; nothing was changed.")
         sys.exit(1)
     click.echo("")
-    click.echo(render.render_outcomes(outcomes, target.label))
+    click.echo(render.render_outcomes(outcomes, target.label, **traffic))
     sys.exit(0 if all(o.ok for o in outcomes) else 1)
 
 

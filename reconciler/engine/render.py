@@ -156,9 +156,12 @@ def _markdown_section(change: Change) -> str:
     return "\n".join(lines)
 
 
-def render_outcomes(outcomes: Sequence[Outcome], target: str) -> str:
+def render_outcomes(
+    outcomes: Sequence[Outcome], target: str, *, requests: int | None = None, rate_limited: int = 0
+) -> str:
+    traffic = f" {requests} API requests sent, {rate_limited} answered 429." if requests is not None else ""
     if not outcomes:
-        return f"Nothing to do on {target}."
+        return f"Nothing to do on {target}.{traffic}"
     width = max(len(o.name) for o in outcomes)
     lines = [f"Applied to {target}:", ""]
     for o in outcomes:
@@ -173,7 +176,7 @@ def render_outcomes(outcomes: Sequence[Outcome], target: str) -> str:
     ok = sum(o.ok for o in outcomes)
     failed = sum(o.error is not None for o in outcomes)
     interrupted = sum(o.interrupted for o in outcomes)
-    lines += ["", f"{ok} applied, {failed} failed, {interrupted} interrupted."]
+    lines += ["", f"{ok} applied, {failed} failed, {interrupted} interrupted.{traffic}"]
     if failed or interrupted:
         lines.append("Run apply again once the cause is fixed: it picks up where this run left off.")
     return "\n".join(lines)
