@@ -106,7 +106,8 @@ def main() -> None:
         f"(bound 1.5 x {requests}/50 = {bound:.1f} s); {summary}"
     )
     print(
-        f"tutorial-style sequential loop: {sample:.1f} s for {SAMPLE}, so {sequential:.0f} s for {CAMPAIGNS}; "
+        f"tutorial-style sequential loop: {sample:.1f} s for {SAMPLE}, "
+        f"so {sequential:.0f} s for {CAMPAIGNS}; "
         f"apply is {ratio:.0f}x faster  [goals: no 429, <= bound, >= 10x: {verdict}]"
     )
 
