@@ -11,12 +11,14 @@ import os
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from reconciler import summary as performance
 from reconciler.cxone.client import CxoneClient
 from reconciler.emulator.app import ALL_SCOPES, DEMO_CLIENT, ApiClient, FailStart, Faults
 from reconciler.emulator.app import build as build_emulator
@@ -30,10 +32,13 @@ from reconciler.engine.outcome import Outcome
 from reconciler.engine.plan import Plan, check_safety
 from reconciler.engine.reconcile import check_fresh, make_plan
 from reconciler.errors import ConfigError, ReconcilerError, SpecError
+from reconciler.pacer import pace_round
+from reconciler.pacer import watch as watch_pacing
 from reconciler.session import connect
 from reconciler.settings import Target, from_env
 from reconciler.spec import report
 from reconciler.spec.loader import LoadResult, load
+from reconciler.summary import Row, collect
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -191,7 +196,20 @@ def _parse_fail_start(value: str) -> FailStart:
     metavar="PATTERN[=CODE]",
     help="Starts of campaigns whose name matches PATTERN end in ERROR with CODE. Repeatable.",
 )
+@click.option(
+    "--broken",
+    multiple=True,
+    metavar="PATH_PATTERN",
+    help="Paths that always answer 503, e.g. '/api/campaigns/*/realtime'. Repeatable.",
+)
 @click.option("--dialer-seed", default=7, show_default=True, type=int, help="Seed of the simulated dialer.")
+@click.option(
+    "--dialer-speed",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Simulated seconds of dialing per real second.",
+)
 @handled
 def emulator(
     host: str,
@@ -207,7 +225,9 @@ def emulator(
     initializing: float,
     stopping: float,
     fail_start: tuple[str, ...],
+    broken: tuple[str, ...],
     dialer_seed: int,
+    dialer_speed: float,
 ) -> None:
     """Serve the bundled CXone emulator over HTTP (Ctrl-C stops it)."""
     extra = tuple(_parse_client(c) for c in clients)
@@ -216,12 +236,13 @@ def emulator(
         clients=(DEMO_CLIENT, *extra),
         token_lifetime=token_lifetime,
         lifecycle=Lifecycle(queued=queued, initializing=initializing, stopping=stopping),
-        dialer=DialerModel(seed=dialer_seed),
+        dialer=DialerModel(seed=dialer_seed, speed=dialer_speed),
         faults=Faults(
             latency=latency,
             error_rate=error_rate,
             rate_limit=rate_limit,
             fail_start=tuple(_parse_fail_start(f) for f in fail_start),
+            broken=broken,
         ),
         seed=load_seed(Path(seed_file)) if seed_file else None,
     )
@@ -419,3 +440,112 @@ async def _execute(client: CxoneClient, plan: Plan, concurrency: int) -> list[Ou
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--dry-run", is_flag=True, help="Decide and report; patch nothing.")
+@click.option("--watch", is_flag=True, help="Keep going, each campaign at its adaptivePacing.interval.")
+@click.option("--rounds", type=click.IntRange(1), default=None, help="With --watch: stop after N rounds.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handled
+def pace(paths: tuple[str, ...], dry_run: bool, watch: bool, rounds: int | None, fmt: str) -> None:
+    """Keep running campaigns inside their adaptive pacing rules (one round, or --watch)."""
+    loaded = load_specs(paths)
+    specs = [c.campaign for c in loaded.campaigns]
+    target = current_target()
+    if not any(s.spec.adaptivePacing for s in specs):
+        click.echo("No spec declares adaptivePacing; nothing to pace.", err=True)
+    if not watch:
+
+        async def once() -> list[dict[str, Any]]:
+            async with connect(target) as client:
+                return await pace_round(client, specs, dry_run=dry_run, now=client.runtime.wall)
+
+        decisions = asyncio.run(once())
+        if fmt == "json":
+            click.echo(json.dumps({"decisions": decisions}, indent=2))
+            return
+        click.echo(f"Target: {target.label}")
+        for d in decisions:
+            click.echo(_decision_line(d))
+        if not decisions:
+            click.echo("No managed RUNNING campaign with adaptivePacing.")
+        return
+
+    def report(entry: dict[str, Any]) -> None:
+        if fmt == "json":
+            click.echo(json.dumps({"time": _now(), **entry}))
+        else:
+            click.echo(f"{_now()} {_decision_line(entry)}")
+
+    async def forever() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with connect(target) as client:
+            await watch_pacing(
+                client,
+                specs,
+                dry_run=dry_run,
+                now=client.runtime.wall,
+                report=report,
+                stop=stop,
+                rounds=rounds,
+            )
+
+    if fmt == "text":
+        click.echo(f"Watching pacing on {target.label} (Ctrl-C stops)")
+    asyncio.run(forever())
+    if fmt == "text":
+        click.echo("pace stopped")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _decision_line(entry: dict[str, Any]) -> str:
+    if "skipped" in entry:
+        return f"{entry['name']}: skipped: {entry['skipped']}"
+    before, after = entry["from"]["callsPerMinute"], entry["to"]["callsPerMinute"]
+    move = f"{before} -> {after} calls/min" if before != after else f"{before} calls/min"
+    if entry["from"]["maxConcurrent"] != entry["to"]["maxConcurrent"]:
+        move += f", maxConcurrent {entry['from']['maxConcurrent']} -> {entry['to']['maxConcurrent']}"
+    state = "applied" if entry["applied"] else "unchanged" if entry["from"] == entry["to"] else "not applied"
+    return f"{entry['name']}: {move} [{state}]: {entry['reason']}"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@handled
+def summary(paths: tuple[str, ...], fmt: str) -> None:
+    """Performance of the managed campaigns the specs name."""
+    loaded = load_specs(paths)
+    target = current_target()
+
+    async def run() -> tuple[list[Row], list[str]]:
+        async with connect(target) as client:
+            return await collect(client, [c.campaign for c in loaded.campaigns])
+
+    rows, missing = asyncio.run(run())
+    for name in missing:
+        click.echo(
+            f"warning: {name}: no managed campaign of that name on {target.label}; apply first", err=True
+        )
+    if fmt == "json":
+        click.echo(performance.render_json(rows))
+    elif fmt == "csv":
+        click.echo(performance.render_csv(rows))
+    elif fmt == "markdown":
+        click.echo(performance.render_markdown(rows, target.label))
+    else:
+        click.echo(performance.render_table(rows, target.label))

@@ -13,13 +13,19 @@ from reconciler.cxone.client import CxoneClient
 from reconciler.cxone.resilience import ResilienceConfig, Runtime
 from reconciler.settings import Target
 
+SANDBOX_DIALER_SPEED = 60.0
+"""The sandbox's simulated dialer places a minute's calls every second, so that
+summaries and pacing have figures to show seconds after a demo apply."""
+
 
 def sandbox_transport(target: Target) -> httpx.AsyncBaseTransport:
     """The bundled emulator, in process, persisted at the target's sandbox path."""
     from reconciler.emulator.app import build
+    from reconciler.emulator.dialer import DialerModel
 
     assert target.sandbox is not None
-    return httpx.ASGITransport(app=build(str(target.sandbox)).app)
+    emulator = build(str(target.sandbox), dialer=DialerModel(speed=SANDBOX_DIALER_SPEED))
+    return httpx.ASGITransport(app=emulator.app)
 
 
 @asynccontextmanager

@@ -14,3 +14,8 @@ step apply --auto-approve
 $R apply --auto-approve
 step plan --detailed-exitcode
 $R plan --detailed-exitcode
+sleep 2  # the sandbox dialer places a minute's calls each second
+step pace
+$R pace
+step summary
+$R summary

@@ -66,6 +66,8 @@ class Faults:
     rate_limit: float = 0.0
     """Requests per second the whole API accepts (token bucket); 0 = unlimited."""
     fail_start: tuple[FailStart, ...] = ()
+    broken: tuple[str, ...] = ()
+    """Paths (fnmatch patterns) that always answer 503: an outage of one part of the API."""
     seed: int = 1
 
 
@@ -549,6 +551,8 @@ class _Faults:
                 "too many requests",
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
             ).response()
+        elif any(fnmatch.fnmatchcase(scope["path"], pattern) for pattern in faults.broken):
+            response = Problem(503, "UPSTREAM_UNAVAILABLE", "injected outage").response()
         elif (
             faults.error_rate
             and scope["path"].startswith("/api/")

@@ -27,6 +27,8 @@ class Profile:
 @dataclass(frozen=True)
 class DialerModel:
     seed: int = 7
+    speed: float = 1.0
+    """Simulated seconds of dialing per real second (the sandbox runs faster)."""
     avg_talk_seconds: float = 150.0
     drift_period: float = 900.0
     profiles: tuple[Profile, ...] = field(default=())

@@ -322,7 +322,8 @@ class Store:
         placed = row.dialled
         if since is not None and now > since:
             begin = max(since, row.segment_at or since)
-            placed += row.definition["pacing"]["callsPerMinute"] * max(0.0, now - begin) / 60.0
+            running = max(0.0, now - begin) * self.dialer.speed
+            placed += row.definition["pacing"]["callsPerMinute"] * running / 60.0
         return min(placed, float(self._record_count(row)))
 
     def status(self, row: Row, now: float) -> str:
@@ -369,7 +370,7 @@ class Store:
             return {"answerRate": 0.0, "abandonRate": 0.0, "activeCalls": 0, "totalCalls": 0}
         pacing = row.definition["pacing"]
         since = self._running_since(row) or now
-        answer = self.dialer.answer_rate(row.name, now - since)
+        answer = self.dialer.answer_rate(row.name, (now - since) * self.dialer.speed)
         placed = int(self.placed(row, now))
         return {
             "answerRate": answer,
@@ -387,7 +388,7 @@ class Store:
         total = int(self.placed(row, now))
         pacing = row.definition["pacing"]
         since = self._running_since(row) or now
-        answer = self.dialer.answer_rate(row.name, max(0.0, now - since))
+        answer = self.dialer.answer_rate(row.name, max(0.0, now - since) * self.dialer.speed)
         answered = round(total * answer)
         abandon = self.dialer.abandon_rate(
             row.name, pacing["callsPerMinute"], pacing["maxConcurrent"], answer

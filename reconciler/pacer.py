@@ -1,0 +1,127 @@
+"""Run adaptive pacing against the tenant: one round, or watch until stopped.
+
+Reads each owned RUNNING campaign's realtime figures concurrently, decides
+with ``pacing.decide`` and PATCHes (with If-Match) only what changes. A
+campaign whose figures cannot be read is left untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from reconciler.cxone.client import CxoneClient
+from reconciler.cxone.models import ApiCampaign
+from reconciler.engine.diff import is_owned
+from reconciler.errors import ApiError, PreconditionFailed
+from reconciler.pacing import decide, decision_json
+from reconciler.spec.models import AdaptivePacing, Campaign
+
+Report = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Paced:
+    """A spec with adaptive pacing and the live campaign it governs."""
+
+    rules: AdaptivePacing
+    campaign: ApiCampaign
+
+
+def _epoch(stamp: str) -> float | None:
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def select(specs: Sequence[Campaign], live: Sequence[ApiCampaign]) -> list[Paced]:
+    """Owned RUNNING campaigns whose spec declares adaptive pacing."""
+    by_name = {c.name: c for c in live if is_owned(c)}
+    return [
+        Paced(spec.spec.adaptivePacing, by_name[spec.name])
+        for spec in specs
+        if spec.spec.adaptivePacing is not None
+        and spec.name in by_name
+        and by_name[spec.name].status == "RUNNING"
+    ]
+
+
+async def pace_one(
+    client: CxoneClient, paced: Paced, *, dry_run: bool, now: Callable[[], float]
+) -> dict[str, Any]:
+    campaign = paced.campaign
+    current = campaign.pacing.model_dump()
+    try:
+        stats = await client.realtime(campaign.id)
+    except ApiError as error:
+        return decision_json(
+            campaign.name, campaign.id, current, current, f"left alone: realtime unavailable ({error})", False
+        )
+    decision = decide(paced.rules, stats, current, now=now(), last_change_at=_epoch(campaign.updatedAt))
+    changed = decision.changes(current)
+    if not changed or dry_run:
+        reason = decision.reason + (" (dry run)" if changed else "")
+        return decision_json(campaign.name, campaign.id, current, decision.pacing, reason, False)
+    try:
+        await client.update_campaign(campaign.id, {"pacing": changed}, version=campaign.version)
+    except PreconditionFailed:
+        reason = f"{decision.reason}; not applied: the campaign changed meanwhile, next round decides again"
+        return decision_json(campaign.name, campaign.id, current, decision.pacing, reason, False)
+    except ApiError as error:
+        reason = f"{decision.reason}; not applied: {error}"
+        return decision_json(campaign.name, campaign.id, current, decision.pacing, reason, False)
+    return decision_json(campaign.name, campaign.id, current, decision.pacing, decision.reason, True)
+
+
+async def pace_round(
+    client: CxoneClient, specs: Sequence[Campaign], *, dry_run: bool, now: Callable[[], float]
+) -> list[dict[str, Any]]:
+    paced = select(specs, await client.list_campaigns())
+    return list(await asyncio.gather(*(pace_one(client, p, dry_run=dry_run, now=now) for p in paced)))
+
+
+async def watch(
+    client: CxoneClient,
+    specs: Sequence[Campaign],
+    *,
+    dry_run: bool,
+    now: Callable[[], float],
+    report: Report,
+    stop: asyncio.Event,
+    rounds: int | None = None,
+) -> None:
+    """Each adaptive campaign on its own interval (plus up to 10 % jitter) until stopped."""
+    runtime = client.runtime
+    ids = {c.name: c.id for c in await client.list_campaigns() if is_owned(c)}
+
+    async def follow(spec: Campaign) -> None:
+        rules = spec.spec.adaptivePacing
+        assert rules is not None
+        done = 0
+        while not stop.is_set():
+            report(await _watch_round(spec, ids.get(spec.name)))
+            done += 1
+            if rounds is not None and done >= rounds:
+                return
+            delay = rules.interval * (1 + 0.1 * runtime.random())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+
+    async def _watch_round(spec: Campaign, campaign_id: str | None) -> dict[str, Any]:
+        if campaign_id is None:
+            return {"name": spec.name, "skipped": "no managed campaign of that name; apply first"}
+        try:
+            campaign = await client.get_campaign(campaign_id)
+        except ApiError as error:
+            return {"name": spec.name, "skipped": f"API error, retrying next round: {error}"}
+        paced = select([spec], [campaign])
+        if not paced:
+            return {"name": spec.name, "skipped": f"not running ({campaign.status})"}
+        return await pace_one(client, paced[0], dry_run=dry_run, now=now)
+
+    await asyncio.gather(*(follow(s) for s in specs if s.spec.adaptivePacing is not None))

@@ -1,0 +1,115 @@
+"""Adaptive pacing: decide (pure) what a running campaign's pacing should be.
+
+Rules are evaluated first match wins, and results are clamped to
+[minCallsPerMinute, maxCallsPerMinute]. Above ``maxAbandonRate`` pacing never
+rises and steps down by ``GUARD_STEP`` (at least one call per minute) every
+round until the abandon rate is back under the cap. Against flapping, a
+cooldown: after any change to the campaign (its ``updatedAt``), rules may
+not change pacing again for ``cooldown``; the guard may always step down.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.cxone.models import RealtimeStats
+from reconciler.spec.models import AdaptivePacing, Comparison, Condition
+
+GUARD_STEP = 0.25
+"""Fraction of callsPerMinute shed per round while the abandon rate is over its cap."""
+
+_OPERATORS = (("lt", "<"), ("lte", "<="), ("gt", ">"), ("gte", ">="))
+
+
+@dataclass(frozen=True)
+class Decision:
+    pacing: dict[str, int]
+    reason: str
+
+    def changes(self, current: dict[str, int]) -> dict[str, int]:
+        return {k: v for k, v in self.pacing.items() if current.get(k) != v}
+
+
+def _figure(stats: RealtimeStats, key: str) -> float:
+    value: float = getattr(stats, key)
+    return value
+
+
+def _describe(condition: Condition, stats: RealtimeStats) -> str:
+    parts = []
+    for key in ("answerRate", "abandonRate", "activeCalls", "totalCalls"):
+        comparison: Comparison | None = getattr(condition, key)
+        if comparison is None:
+            continue
+        for op, symbol in _OPERATORS:
+            bound = getattr(comparison, op)
+            if bound is not None:
+                parts.append(f"{key} {_figure(stats, key):.3g} {symbol} {bound:g}")
+    return " and ".join(parts)
+
+
+def matches(condition: Condition, stats: RealtimeStats) -> bool:
+    return all(
+        comparison.holds(_figure(stats, key))
+        for key in ("answerRate", "abandonRate", "activeCalls", "totalCalls")
+        if (comparison := getattr(condition, key)) is not None
+    )
+
+
+def decide(
+    rules: AdaptivePacing,
+    stats: RealtimeStats,
+    current: dict[str, int],
+    *,
+    now: float,
+    last_change_at: float | None,
+) -> Decision:
+    """The pacing a campaign should have now, and why."""
+    low, high = rules.minCallsPerMinute, rules.maxCallsPerMinute
+    cpm = current["callsPerMinute"]
+    if stats.abandonRate > rules.maxAbandonRate:
+        target = max(low, min(cpm - 1, math.floor(cpm * (1 - GUARD_STEP)))) if cpm > low else cpm
+        rule = next((r for r in rules.rules if matches(r.when, stats)), None)
+        if rule is not None and rule.set.callsPerMinute is not None:
+            target = min(target, max(low, rule.set.callsPerMinute))
+        reason = f"abandon rate {stats.abandonRate:.1%} is above the {rules.maxAbandonRate:.1%} cap: " + (
+            f"stepping down to {target}" if target < cpm else "not rising"
+        )
+        return Decision({**current, "callsPerMinute": target}, reason)
+    for index, rule in enumerate(rules.rules, start=1):
+        if not matches(rule.when, stats):
+            continue
+        wanted = dict(current)
+        if rule.set.callsPerMinute is not None:
+            wanted["callsPerMinute"] = rule.set.callsPerMinute
+        if rule.set.maxConcurrent is not None:
+            wanted["maxConcurrent"] = rule.set.maxConcurrent
+        wanted["callsPerMinute"] = min(high, max(low, wanted["callsPerMinute"]))
+        why = f"rule {index}: {_describe(rule.when, stats)}"
+        if wanted == current:
+            return Decision(current, f"{why}; already there")
+        if rules.cooldown > 0 and last_change_at is not None and now - last_change_at < rules.cooldown:
+            waited = now - last_change_at
+            return Decision(
+                current, f"{why}; holding: changed {waited:.0f} s ago, cooldown {rules.cooldown:g} s"
+            )
+        return Decision(wanted, why)
+    if not low <= cpm <= high:
+        clamped = min(high, max(low, cpm))
+        return Decision({**current, "callsPerMinute": clamped}, f"outside [{low}, {high}]: clamped")
+    return Decision(current, "no rule matched")
+
+
+def decision_json(
+    name: str, campaign_id: str, before: dict[str, int], after: dict[str, int], reason: str, applied: bool
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "campaignId": campaign_id,
+        "from": before,
+        "to": after,
+        "reason": reason,
+        "applied": applied,
+    }

@@ -1,0 +1,211 @@
+"""pace and summary through the CLI against the emulator, whose dialer is staged per campaign."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.emulator.app import Faults, build
+from reconciler.emulator.dialer import DialerModel, Profile
+from reconciler.emulator.server import ServerThread
+from reconciler.emulator.store import Lifecycle
+from reconciler.engine.diff import Desired
+from reconciler.spec.loader import load
+from tests.conftest import Tenant
+from tests.fakes import FakeTime
+from tests.specs import spec_text, write_spec
+
+ADAPTIVE = """\
+  adaptivePacing:
+    interval: 1s
+    cooldown: 0s
+    minCallsPerMinute: 5
+    maxCallsPerMinute: 25
+    rules:
+      - when: {answerRate: {gte: 0.35}}
+        set: {callsPerMinute: 25}
+      - when: {answerRate: {lt: 0.175}}
+        set: {callsPerMinute: 5}
+"""
+PROFILES = (
+    Profile("Low-*", answer_rate=0.1),
+    Profile("High-*", answer_rate=0.5),
+    Profile("Spiky-*", answer_rate=0.5, abandon_rate=0.08),
+)
+
+
+@pytest.fixture
+def staged(tmp_path: Path) -> Iterator[tuple[Tenant, Path, FakeTime]]:
+    """Four running campaigns and one stopped, applied an hour ago on a frozen clock."""
+    specs = tmp_path / "campaigns"
+    specs.mkdir()
+    write_spec(
+        specs,
+        "paced.yaml",
+        spec_text("Low-Answer", "running", cpm=10, extra=ADAPTIVE),
+        spec_text("High-Answer", "running", cpm=10, extra=ADAPTIVE),
+        spec_text("Spiky-Abandon", "running", cpm=20, extra=ADAPTIVE),
+        spec_text("Idle-Stopped", "stopped", cpm=10, extra=ADAPTIVE),
+        spec_text("Plain", "running", cpm=10),
+    )
+    clock = FakeTime()
+    emulator = build(
+        ":memory:", clock=clock.wall, lifecycle=Lifecycle(1, 1, 1), dialer=DialerModel(profiles=PROFILES)
+    )
+    for loaded in load([str(specs)]).campaigns:
+        desired = Desired.from_spec(loaded.campaign)
+        definition = dict(desired.definition)
+        row = emulator.store.create(definition.pop("name"), definition, None)
+        if desired.running:
+            emulator.store.start(row, None)
+    clock.advance(3600)
+    with ServerThread(emulator) as server:
+        yield Tenant(emulator, server.url), specs, clock
+
+
+def cpm(tenant: Tenant, name: str) -> int:
+    value = tenant.campaigns()[name]["pacing"]
+    assert isinstance(value, dict)
+    return int(value["callsPerMinute"])
+
+
+def test_pace_patches_what_the_rules_and_the_guard_ask_and_nothing_else(
+    staged: tuple[Tenant, Path, FakeTime],
+) -> None:
+    tenant, specs, _ = staged
+    code, out = tenant.run("pace", "--format", "json", str(specs))
+    assert code == 0, out
+    decisions = {d["name"]: d for d in json.loads(out)["decisions"]}
+    assert set(decisions) == {"Low-Answer", "High-Answer", "Spiky-Abandon"}
+    assert decisions["Low-Answer"]["to"]["callsPerMinute"] == 5
+    assert decisions["High-Answer"]["to"]["callsPerMinute"] == 25
+    assert decisions["Spiky-Abandon"]["to"]["callsPerMinute"] == 15
+    assert "above the 3.0% cap" in decisions["Spiky-Abandon"]["reason"]
+    assert all(d["applied"] for d in decisions.values())
+    assert set(decisions["Low-Answer"]) == {"name", "campaignId", "from", "to", "reason", "applied"}
+    assert (cpm(tenant, "Low-Answer"), cpm(tenant, "High-Answer"), cpm(tenant, "Spiky-Abandon")) == (
+        5,
+        25,
+        15,
+    )
+    assert cpm(tenant, "Idle-Stopped") == 10 and cpm(tenant, "Plain") == 10
+    patches = {k: v for k, v in tenant.emulator.requests.items() if k.startswith("PATCH")}
+    assert sum(patches.values()) == 3
+    assert sum(v for k, v in tenant.emulator.requests.items() if k.endswith("/realtime")) == 3
+
+
+def test_dry_run_patches_nothing(staged: tuple[Tenant, Path, FakeTime]) -> None:
+    tenant, specs, _ = staged
+    code, out = tenant.run("pace", "--dry-run", str(specs))
+    assert code == 0
+    assert "Low-Answer: 10 -> 5 calls/min [not applied]" in out and "(dry run)" in out
+    assert tenant.mutations() == 0
+
+
+def test_a_failing_realtime_call_leaves_that_campaign_untouched(
+    staged: tuple[Tenant, Path, FakeTime],
+) -> None:
+    tenant, specs, _ = staged
+    low_id = tenant.campaigns()["Low-Answer"]["id"]
+    tenant.emulator.faults = Faults(broken=(f"/api/campaigns/{low_id}/realtime",))
+    code, out = tenant.run("pace", "--format", "json", str(specs))
+    assert code == 0
+    decisions = {d["name"]: d for d in json.loads(out)["decisions"]}
+    assert decisions["Low-Answer"]["applied"] is False
+    assert "left alone: realtime unavailable" in decisions["Low-Answer"]["reason"]
+    assert cpm(tenant, "Low-Answer") == 10
+    assert cpm(tenant, "High-Answer") == 25
+
+
+def test_watch_makes_rounds_at_the_interval(staged: tuple[Tenant, Path, FakeTime]) -> None:
+    tenant, specs, _ = staged
+    code, out = tenant.run("pace", "--watch", "--rounds", "2", "--format", "json", str(specs))
+    assert code == 0, out
+    entries = [json.loads(line) for line in out.splitlines()]
+    by_name: dict[str, list[dict[str, object]]] = {}
+    for entry in entries:
+        by_name.setdefault(str(entry["name"]), []).append(entry)
+    assert {n: len(e) for n, e in by_name.items()} == {
+        "Low-Answer": 2,
+        "High-Answer": 2,
+        "Spiky-Abandon": 2,
+        "Idle-Stopped": 2,
+    }
+    assert by_name["Idle-Stopped"][0]["skipped"] == "not running (STOPPED)"
+    spiky = by_name["Spiky-Abandon"]
+    assert [s["to"]["callsPerMinute"] for s in spiky] == [15, 11]  # type: ignore[index]
+    assert [s["applied"] for s in spiky] == [True, True]
+
+
+def test_watch_stops_cleanly_on_ctrl_c(staged: tuple[Tenant, Path, FakeTime]) -> None:
+    tenant, specs, _ = staged
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "pace", "--watch", str(specs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **tenant.env, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    assert "Watching pacing on" in process.stdout.readline()
+    process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert out.rstrip().endswith("pace stopped")
+
+
+def test_summary_figures_equal_the_emulators_statistics(staged: tuple[Tenant, Path, FakeTime]) -> None:
+    tenant, specs, _ = staged
+    code, out = tenant.run("summary", "--format", "json", str(specs))
+    assert code == 0
+    report = json.loads(out)
+    store = tenant.emulator.store
+    for row in report["campaigns"]:
+        live = store.by_name(row["name"])
+        assert live is not None
+        expected = store.statistics(live)
+        assert {k: row[k] for k in expected} == expected
+        assert row["campaignId"] == live.id and row["status"] == store.view(live)["status"]
+    assert [r["name"] for r in report["campaigns"]] == sorted(
+        ["Low-Answer", "High-Answer", "Spiky-Abandon", "Idle-Stopped", "Plain"]
+    )
+    high = next(r for r in report["campaigns"] if r["name"] == "High-Answer")
+    assert high["totalCalls"] == 599  # an hour at 10/min, less the 2 s of QUEUED and INITIALIZING
+    assert report["totals"]["totalCalls"] == sum(r["totalCalls"] for r in report["campaigns"])
+    spiky = next(r for r in report["campaigns"] if r["name"] == "Spiky-Abandon")
+    assert spiky["overAbandonCap"] is True
+
+
+def test_summary_as_csv_table_and_markdown(staged: tuple[Tenant, Path, FakeTime]) -> None:
+    tenant, specs, _ = staged
+    code, out = tenant.run("summary", "--format", "csv", str(specs))
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0
+    assert list(rows[0]) == [
+        "name",
+        "campaignId",
+        "status",
+        "totalCalls",
+        "answered",
+        "abandoned",
+        "avgTalkTime",
+        "connectRate",
+    ]
+    assert len(rows) == 5
+    code, out = tenant.run("summary", str(specs))
+    assert f"Target: {tenant.url}" in out
+    assert "total (5)" in out
+    assert "8.0% > 3% cap !" in out
+    code, out = tenant.run("summary", "--format", "markdown", str(specs))
+    assert out.startswith("### Campaign performance")
+    assert ":warning:" in out and "**total (5)**" in out
