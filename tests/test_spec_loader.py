@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.spec.loader import MAX_NODES, load
+from reconciler.spec.loader import MAX_ALIAS_NODES, load
 from tests.specs import spec_text, write_spec
 
 
@@ -182,7 +182,40 @@ def test_an_alias_bomb_is_refused(tmp_path: Path) -> None:
         prev, cur = chr(96 + i), chr(97 + i)
         lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
     message = only_error(tmp_path, "\n".join(lines) + "\n")[2]
-    assert f"limit {MAX_NODES:,}" in message and "alias" in message
+    assert f"more than {MAX_ALIAS_NODES:,}" in message and "alias bomb" in message
+
+
+def test_a_file_of_many_campaigns_is_not_mistaken_for_an_alias_bomb(tmp_path: Path) -> None:
+    write_spec(tmp_path, "many.yaml", *(spec_text(f"C-{i:03d}") for i in range(600)))
+    result = load([str(tmp_path)])
+    assert result.valid and len(result.campaigns) == 600
+
+
+def test_anchors_and_aliases_within_limits_work(tmp_path: Path) -> None:
+    text = spec_text() + (
+        "  schedule:\n"
+        "    timeZone: America/New_York\n"
+        "    windows:\n"
+        '      - {days: &weekdays [MON, TUE, WED], start: "09:00", end: "12:00"}\n'
+        '      - {days: *weekdays, start: "13:00", end: "17:00"}\n'
+    )
+    (tmp_path / "c.yaml").write_text(text)
+    result = load([str(tmp_path)])
+    assert result.errors == [], [e.format() for e in result.errors]
+    schedule = result.campaigns[0].campaign.spec.schedule
+    assert schedule is not None and schedule.windows[1].days == schedule.windows[0].days
+
+
+def test_an_alias_to_another_document_is_explained(tmp_path: Path) -> None:
+    text = (
+        spec_text("A").replace("  dnc: {", "  dnc: &dnc {")
+        + "---\n"
+        + spec_text("B").replace(
+            "  dnc: {enforceNational: true, enforceLocal: true, listIds: [DNC-INTERNAL]}", "  dnc: *dnc"
+        )
+    )
+    message = only_error(tmp_path, text)[2]
+    assert "anchors do not reach across '---' documents" in message
 
 
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:

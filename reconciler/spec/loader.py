@@ -25,7 +25,7 @@ from reconciler.spec.diagnostics import Diagnostic, Severity
 from reconciler.spec.models import Campaign
 
 MAX_FILE_BYTES = 1024 * 1024
-MAX_NODES = 20_000
+MAX_ALIAS_NODES = 20_000
 MAX_DEPTH = 40
 
 Loc = tuple[str | int, ...]
@@ -139,7 +139,7 @@ def load_file(path: Path) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
         except _Refused as refused:
             line, column = refused.position
             diagnostics.append(Diagnostic(shown, line, column, "error", "", refused.message))
-            continue
+            break  # the file is hostile: read no further
         diagnostics.extend(found)
         if loaded is not None:
             campaigns.append(loaded)
@@ -182,6 +182,8 @@ def _compose(text: str) -> Iterable[yaml.Node]:
         mark = exc.problem_mark or exc.context_mark
         position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(p for p in (exc.context, exc.problem) if p)
+        if "undefined alias" in what:
+            what += " (anchors do not reach across '---' documents)"
         raise _Refused(f"YAML syntax error: {what}", position) from None
     except yaml.YAMLError as exc:
         raise _Refused(f"YAML error: {exc}", (1, 1)) from None
@@ -190,16 +192,24 @@ def _compose(text: str) -> Iterable[yaml.Node]:
 
 
 class _Budget:
-    """Counts nodes across one file, aliases expanded, to stop alias bombs."""
+    """Counts nodes reached again through aliases, across one file, to stop alias bombs.
+
+    Nodes written out in the file are bounded by its size; only the copies that
+    aliases add are counted.
+    """
 
     def __init__(self) -> None:
-        self.nodes = 0
+        self.expanded = 0
+        self._seen: set[int] = set()
 
     def spend(self, node: yaml.Node) -> None:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
+        if id(node) not in self._seen:
+            self._seen.add(id(node))
+            return
+        self.expanded += 1
+        if self.expanded > MAX_ALIAS_NODES:
             raise _Refused(
-                f"too many YAML nodes after expanding aliases (limit {MAX_NODES:,}); is this an alias bomb?",
+                f"aliases expand to more than {MAX_ALIAS_NODES:,} YAML nodes; is this an alias bomb?",
                 _pos(node),
             )
 
