@@ -107,7 +107,8 @@ def main() -> None:
     total_api = sent.get("GET", 0) + sent.get("PATCH", 0)
     verdict = "ok" if total_api == expected and tokens == 1 else "MISSED"
     print(
-        f"pace round over {CAMPAIGNS} running campaigns: {wall:.2f} s; requests {sent} = {CAMPAIGNS} realtime "
+        f"pace round over {CAMPAIGNS} running campaigns: {wall:.2f} s; "
+        f"requests {sent} = {CAMPAIGNS} realtime "
         f"+ {pages} list pages + {changed} PATCHes + {tokens} token  [goal: exactly that: {verdict}]"
     )
     print(f"`reconciler pace` command (a second round, {len(second)} decisions): {command:.2f} s wall")

@@ -72,6 +72,9 @@ def hostile(root: Path) -> dict[str, Path]:
         "30 MB file": "a: b\n" * 6_000_000,
         "python tag": "!!python/object/apply:os.system ['echo pwned']\n",
         "many keys": "\n".join(f"k{i}: v" for i in range(60_000)),
+        "many documents": "---\n".join(
+            "apiVersion: x\nspec:\n" + "".join(f"  k{i}: 1\n" for i in range(4_900)) for _ in range(18)
+        ),
     }
     paths = {}
     for name, text in cases.items():

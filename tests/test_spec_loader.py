@@ -218,6 +218,11 @@ def test_an_alias_to_another_document_is_explained(tmp_path: Path) -> None:
     assert "anchors do not reach across '---' documents" in message
 
 
+def test_a_document_with_absurdly_many_nodes_is_refused(tmp_path: Path) -> None:
+    message = only_error(tmp_path, "\n".join(f"k{i}: v" for i in range(6000)))[2]
+    assert "more than 5,000 YAML nodes" in message
+
+
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:
     message = only_error(tmp_path, "a: " + "[" * 5000)[2]
     assert "nest" in message

@@ -26,6 +26,7 @@ from reconciler.spec.models import Campaign
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ALIAS_NODES = 20_000
+MAX_DOCUMENT_NODES = 5_000
 MAX_DEPTH = 40
 
 Loc = tuple[str | int, ...]
@@ -124,25 +125,20 @@ def load(paths: Sequence[str]) -> LoadResult:
 
 def load_file(path: Path) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
     shown = str(path)
-    try:
-        text = _read_text(path)
-        documents = list(_compose(text))
-    except _Refused as refused:
-        line, column = refused.position
-        return [], [Diagnostic(shown, line, column, "error", "", refused.message)]
     campaigns: list[LoadedCampaign] = []
     diagnostics: list[Diagnostic] = []
     budget = _Budget()
-    for index, node in enumerate(documents, start=1):
-        try:
+    try:
+        # documents are composed one at a time: a hostile one stops the reading
+        for index, node in enumerate(_compose(_read_text(path)), start=1):
+            budget.next_document()
             loaded, found = _load_document(shown, index, node, budget)
-        except _Refused as refused:
-            line, column = refused.position
-            diagnostics.append(Diagnostic(shown, line, column, "error", "", refused.message))
-            break  # the file is hostile: read no further
-        diagnostics.extend(found)
-        if loaded is not None:
-            campaigns.append(loaded)
+            diagnostics.extend(found)
+            if loaded is not None:
+                campaigns.append(loaded)
+    except _Refused as refused:
+        line, column = refused.position
+        diagnostics.append(Diagnostic(shown, line, column, "error", "", refused.message))
     return campaigns, diagnostics
 
 
@@ -192,19 +188,30 @@ def _compose(text: str) -> Iterable[yaml.Node]:
 
 
 class _Budget:
-    """Counts nodes reached again through aliases, across one file, to stop alias bombs.
+    """Caps the nodes written in one document, and the copies aliases add across a file.
 
-    Nodes written out in the file are bounded by its size; only the copies that
-    aliases add are counted.
+    A campaign spec has a few hundred nodes at most; aliases are bounded
+    across the file so that an alias bomb is refused early.
     """
 
     def __init__(self) -> None:
         self.expanded = 0
+        self.document = 0
         self._seen: set[int] = set()
+
+    def next_document(self) -> None:
+        self.document = 0
 
     def spend(self, node: yaml.Node) -> None:
         if id(node) not in self._seen:
             self._seen.add(id(node))
+            self.document += 1
+            if self.document > MAX_DOCUMENT_NODES:
+                raise _Refused(
+                    f"document has more than {MAX_DOCUMENT_NODES:,} YAML nodes; "
+                    "a campaign spec needs far fewer",
+                    _pos(node),
+                )
             return
         self.expanded += 1
         if self.expanded > MAX_ALIAS_NODES:
