@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from reconciler import aio
 from reconciler.cxone.client import CxoneClient
 from reconciler.cxone.models import ApiCampaign
 from reconciler.engine.diff import is_owned
@@ -82,7 +83,7 @@ async def pace_round(
     client: CxoneClient, specs: Sequence[Campaign], *, dry_run: bool, now: Callable[[], float]
 ) -> list[dict[str, Any]]:
     paced = select(specs, await client.list_campaigns())
-    return list(await asyncio.gather(*(pace_one(client, p, dry_run=dry_run, now=now) for p in paced)))
+    return await aio.gather(*(pace_one(client, p, dry_run=dry_run, now=now) for p in paced))
 
 
 async def watch(
@@ -124,4 +125,4 @@ async def watch(
             return {"name": spec.name, "skipped": f"not running ({campaign.status})"}
         return await pace_one(client, paced[0], dry_run=dry_run, now=now)
 
-    await asyncio.gather(*(follow(s) for s in specs if s.spec.adaptivePacing is not None))
+    await aio.gather(*(follow(s) for s in specs if s.spec.adaptivePacing is not None))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -10,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from reconciler import aio
 from reconciler.cxone.models import CampaignSummary
 from reconciler.spec.compliance import LEGAL_ABANDON_CAP
 from reconciler.spec.models import MANAGED_BY_KEY, MANAGED_BY_VALUE, Campaign
@@ -54,7 +54,7 @@ async def collect(client: CxoneClient, specs: Sequence[Campaign]) -> tuple[list[
     }
     named = [s for s in specs if s.name in live]
     missing = [s.name for s in specs if s.name not in live]
-    stats = await asyncio.gather(*(client.statistics(live[s.name].id) for s in named))
+    stats = await aio.gather(*(client.statistics(live[s.name].id) for s in named))
     rows = [
         Row(
             s.name,

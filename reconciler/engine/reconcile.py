@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Sequence
 
+from reconciler import aio
 from reconciler.cxone.client import CxoneClient
 from reconciler.engine.diff import Desired, diff, is_owned
 from reconciler.engine.plan import Plan
@@ -24,7 +24,7 @@ async def make_plan(
     warnings: Sequence[str] = (),
 ) -> Plan:
     """The live list read once, each distinct referenced list fetched once, concurrently."""
-    live, references = await asyncio.gather(client.list_campaigns(), check_references(client, specs))
+    live, references = await aio.pair(client.list_campaigns(), check_references(client, specs))
     errors = [d for d in references if d.is_error]
     if errors:
         raise SpecError(f"{len(errors)} reference(s) in the specs do not hold in the tenant", references)

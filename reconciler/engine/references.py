@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
+from reconciler import aio
 from reconciler.cxone.client import CxoneClient
 from reconciler.cxone.models import ContactList, DncList
 from reconciler.errors import NotFound
@@ -28,9 +28,9 @@ async def check_references(client: CxoneClient, specs: Sequence[LoadedCampaign])
         except NotFound:
             return None
 
-    found_lists, found_dnc = await asyncio.gather(
-        asyncio.gather(*(contact_list(i) for i in list_ids)),
-        asyncio.gather(*(dnc_list(i) for i in dnc_ids)),
+    found_lists, found_dnc = await aio.pair(
+        aio.gather(*(contact_list(i) for i in list_ids)),
+        aio.gather(*(dnc_list(i) for i in dnc_ids)),
     )
     lists = dict(zip(list_ids, found_lists, strict=True))
     dncs = dict(zip(dnc_ids, found_dnc, strict=True))

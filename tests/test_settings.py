@@ -1,0 +1,116 @@
+"""Targets and credentials from the environment; secrets never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.emulator.seed import load_seed
+from reconciler.errors import ConfigError
+from reconciler.settings import ALL_SCOPES, from_env
+from tests.conftest import Tenant
+from tests.specs import spec_text, write_spec
+
+
+def test_no_api_base_means_the_sandbox() -> None:
+    target = from_env({})
+    assert target.sandbox == Path(".reconciler/sandbox.db")
+    assert target.label == "sandbox .reconciler/sandbox.db"
+
+
+def test_a_tenant_needs_both_credentials_and_the_error_names_what_is_missing() -> None:
+    with pytest.raises(ConfigError, match="CXONE_CLIENT_ID and CXONE_CLIENT_SECRET are not"):
+        from_env({"CXONE_API_BASE": "https://cxone.example"})
+    with pytest.raises(ConfigError, match="CXONE_CLIENT_SECRET is not"):
+        from_env({"CXONE_API_BASE": "https://cxone.example", "CXONE_CLIENT_ID": "ci"})
+
+
+def test_defaults_and_overrides() -> None:
+    env = {"CXONE_API_BASE": "https://cxone.example/", "CXONE_CLIENT_ID": "ci", "CXONE_CLIENT_SECRET": "s3cret"}
+    target = from_env(env)
+    assert (target.base_url, target.token_url, target.scope) == (
+        "https://cxone.example",
+        "https://cxone.example/oauth/token",
+        ALL_SCOPES,
+    )
+    assert "s3cret" not in repr(target)
+    custom = from_env({**env, "CXONE_TOKEN_URL": "https://auth.example/token", "CXONE_SCOPE": "campaign:read"})
+    assert (custom.token_url, custom.scope) == ("https://auth.example/token", "campaign:read")
+    assert from_env({**env, "CXONE_RATE_LIMIT": "5"}).rate_limit == 5
+    assert from_env({**env, "CXONE_RATE_LIMIT": "5"}, rate_limit=7).rate_limit == 7
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"CXONE_API_BASE": "cxone.example"}, "must be an http(s) URL"),
+        ({"CXONE_RATE_LIMIT": "fast"}, "CXONE_RATE_LIMIT must be requests per second"),
+    ],
+)
+def test_bad_settings_are_explained(env: dict[str, str], words: str) -> None:
+    with pytest.raises(ConfigError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        from_env(env)
+
+
+def test_a_bad_seed_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "seed.yaml"
+    path.write_text("contactLists: [{id: X}]\n")
+    with pytest.raises(ConfigError, match=f"invalid seed file {path}"):
+        load_seed(path)
+    path.write_text("contactLists: [{id: CL-1, name: one, recordCount: 3, dncCompliant: true}]\n")
+    assert load_seed(path)["contactLists"][0]["recordCount"] == 3
+
+
+def test_verbose_traces_http_calls_without_secrets_or_tokens(tenant: Tenant, tmp_path: Path) -> None:
+    write_spec(tmp_path, "c.yaml", spec_text("Traced", "running"))
+    tenant.env["CXONE_CLIENT_SECRET"] = "demo-secret"
+    code, out = tenant.run("-v", "apply", "--auto-approve", str(tmp_path))
+    assert code == 0, out
+    assert "http: POST /oauth/token -> 200" in out
+    assert "http: POST /api/campaigns -> 201" in out
+    assert "(attempt 1)" in out
+    tokens = [row for row in tenant.emulator.store._db.execute("SELECT token FROM tokens")]
+    assert tokens
+    for (token,) in tokens:
+        assert token not in out
+    assert "demo-secret" not in out
+
+
+def test_a_missing_credential_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    write_spec(tmp_path, "c.yaml", spec_text())
+    result = CliRunner().invoke(main, ["plan", str(tmp_path)], env={"CXONE_API_BASE": "https://cxone.example"})
+    assert result.exit_code == 1
+    assert "error: CXONE_API_BASE is set but CXONE_CLIENT_ID and CXONE_CLIENT_SECRET are not" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_wrong_credentials_name_the_variables(tenant: Tenant, tmp_path: Path) -> None:
+    write_spec(tmp_path, "c.yaml", spec_text())
+    tenant.env["CXONE_CLIENT_SECRET"] = "not-the-secret"
+    code, out = tenant.run("plan", str(tmp_path))
+    assert code == 1
+    assert "invalid_client" in out and "CXONE_CLIENT_ID and CXONE_CLIENT_SECRET" in out
+    assert "not-the-secret" not in out
+
+
+def test_an_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+    from reconciler.emulator.server import free_port
+
+    write_spec(tmp_path, "c.yaml", spec_text())
+    env = {
+        "CXONE_API_BASE": f"http://127.0.0.1:{free_port()}",
+        "CXONE_CLIENT_ID": "ci",
+        "CXONE_CLIENT_SECRET": "s3cret-value",
+    }
+    result = CliRunner().invoke(main, ["plan", str(tmp_path)], env=env)
+    assert result.exit_code == 1
+    assert "could not be reached" in result.output or "CXone API unavailable" in result.output
+    assert "Traceback" not in result.output and "s3cret-value" not in result.output
