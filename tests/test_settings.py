@@ -27,7 +27,11 @@ def test_a_tenant_needs_both_credentials_and_the_error_names_what_is_missing() -
 
 
 def test_defaults_and_overrides() -> None:
-    env = {"CXONE_API_BASE": "https://cxone.example/", "CXONE_CLIENT_ID": "ci", "CXONE_CLIENT_SECRET": "s3cret"}
+    env = {
+        "CXONE_API_BASE": "https://cxone.example/",
+        "CXONE_CLIENT_ID": "ci",
+        "CXONE_CLIENT_SECRET": "s3cret",
+    }
     target = from_env(env)
     assert (target.base_url, target.token_url, target.scope) == (
         "https://cxone.example",
@@ -35,7 +39,9 @@ def test_defaults_and_overrides() -> None:
         ALL_SCOPES,
     )
     assert "s3cret" not in repr(target)
-    custom = from_env({**env, "CXONE_TOKEN_URL": "https://auth.example/token", "CXONE_SCOPE": "campaign:read"})
+    custom = from_env(
+        {**env, "CXONE_TOKEN_URL": "https://auth.example/token", "CXONE_SCOPE": "campaign:read"}
+    )
     assert (custom.token_url, custom.scope) == ("https://auth.example/token", "campaign:read")
     assert from_env({**env, "CXONE_RATE_LIMIT": "5"}).rate_limit == 5
     assert from_env({**env, "CXONE_RATE_LIMIT": "5"}, rate_limit=7).rate_limit == 7
@@ -83,7 +89,9 @@ def test_a_missing_credential_is_an_error_not_a_traceback(tmp_path: Path) -> Non
     from reconciler.cli import main
 
     write_spec(tmp_path, "c.yaml", spec_text())
-    result = CliRunner().invoke(main, ["plan", str(tmp_path)], env={"CXONE_API_BASE": "https://cxone.example"})
+    result = CliRunner().invoke(
+        main, ["plan", str(tmp_path)], env={"CXONE_API_BASE": "https://cxone.example"}
+    )
     assert result.exit_code == 1
     assert "error: CXONE_API_BASE is set but CXONE_CLIENT_ID and CXONE_CLIENT_SECRET are not" in result.output
     assert "Traceback" not in result.output

@@ -53,7 +53,9 @@ async def test_one_waiter_polls_its_campaign_until_running(
     assert all(1.0 <= s <= 1.5 for s in clock.sleeps)
 
 
-async def test_many_waiters_share_reads_of_the_list(api: CxoneClient, emulator: Emulator, clock: FakeTime) -> None:
+async def test_many_waiters_share_reads_of_the_list(
+    api: CxoneClient, emulator: Emulator, clock: FakeTime
+) -> None:
     ids = await started(api, 12)
     waiter = Waiter(api, clock.runtime)
     finals = await asyncio.gather(*(waiter.wait(i, ("RUNNING",), FAST) for i in ids))
@@ -68,7 +70,9 @@ async def test_a_wait_that_outlasts_its_timeout_says_where_it_stuck(
     api: CxoneClient, emulator: Emulator, clock: FakeTime
 ) -> None:
     (campaign_id,) = await started(api, 1)
-    with pytest.raises(OperationFailed, match=r"did not reach RUNNING within 2 s \(still (QUEUED|INITIALIZING)\)"):
+    with pytest.raises(
+        OperationFailed, match=r"did not reach RUNNING within 2 s \(still (QUEUED|INITIALIZING)\)"
+    ):
         await Waiter(api, clock.runtime).wait(
             campaign_id, ("RUNNING",), Launch(poll_interval=0.5, poll_jitter=0, timeout=2)
         )
