@@ -34,6 +34,7 @@ from reconciler.engine.reconcile import check_fresh, make_plan
 from reconciler.errors import ConfigError, ReconcilerError, SpecError
 from reconciler.pacer import pace_round
 from reconciler.pacer import watch as watch_pacing
+from reconciler.progress import ApplyProgress
 from reconciler.session import connect
 from reconciler.settings import Target, from_env
 from reconciler.spec import report
@@ -427,16 +428,19 @@ async def _execute(client: CxoneClient, plan: Plan, concurrency: int) -> list[Ou
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, interrupted, sig.name)
 
-    def progress(name: str, message: str) -> None:
-        colour = "red" if "failed" in message else "green"
-        click.echo(f"  {name}: {click.style(message, fg=colour)}")
-
     click.echo("")
     try:
-        executor = Executor(
-            client, plan, runtime=client.runtime, concurrency=concurrency, stop=stop, progress=progress
-        )
-        return await executor.run()
+        with ApplyProgress(len(plan.changes), live=sys.stdout.isatty()) as shown:
+            executor = Executor(
+                client,
+                plan,
+                runtime=client.runtime,
+                concurrency=concurrency,
+                stop=stop,
+                progress=shown.step,
+                on_finish=shown.finished,
+            )
+            return await executor.run()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
@@ -464,7 +468,7 @@ def pace(paths: tuple[str, ...], dry_run: bool, watch: bool, rounds: int | None,
 
         decisions = asyncio.run(once())
         if fmt == "json":
-            click.echo(json.dumps({"decisions": decisions}, indent=2))
+            click.echo(json.dumps({"target": target.label, "decisions": decisions}, indent=2))
             return
         click.echo(f"Target: {target.label}")
         for d in decisions:
@@ -542,7 +546,7 @@ def summary(paths: tuple[str, ...], fmt: str) -> None:
             f"warning: {name}: no managed campaign of that name on {target.label}; apply first", err=True
         )
     if fmt == "json":
-        click.echo(performance.render_json(rows))
+        click.echo(performance.render_json(rows, target.label))
     elif fmt == "csv":
         click.echo(performance.render_csv(rows))
     elif fmt == "markdown":

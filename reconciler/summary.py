@@ -82,8 +82,10 @@ def totals(rows: Sequence[Row]) -> dict[str, Any]:
     }
 
 
-def render_json(rows: Sequence[Row]) -> str:
-    return json.dumps({"campaigns": [r.to_json() for r in rows], "totals": totals(rows)}, indent=2)
+def render_json(rows: Sequence[Row], target: str) -> str:
+    return json.dumps(
+        {"target": target, "campaigns": [r.to_json() for r in rows], "totals": totals(rows)}, indent=2
+    )
 
 
 def render_csv(rows: Sequence[Row]) -> str:

@@ -196,7 +196,7 @@ def test_a_start_ending_in_error_fails_that_campaign_only(tenant: Tenant, specs:
     live = tenant.campaigns()
     assert (live["Alpha"]["status"], live["Charlie"]["status"]) == ("ERROR", "RUNNING")
     code, out = tenant.run("plan", str(specs))
-    assert "Alpha: in ERROR: DIALER_SESSION_FAILURE: no trunks free" in out
+    assert "note: in ERROR: DIALER_SESSION_FAILURE: no trunks free" in out
     assert "~ Alpha" in out and ": start" in out
     tenant.emulator.faults = Faults()
     assert tenant.run("apply", "--auto-approve", str(specs))[0] == 0

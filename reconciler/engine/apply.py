@@ -41,6 +41,7 @@ class Executor:
         concurrency: int = DEFAULT_CONCURRENCY,
         stop: asyncio.Event | None = None,
         progress: Progress | None = None,
+        on_finish: Callable[[Outcome], None] | None = None,
         grace: float = GRACE_SECONDS,
     ) -> None:
         self._client = client
@@ -49,6 +50,7 @@ class Executor:
         self._slots = asyncio.Semaphore(max(1, concurrency))
         self._stop = stop or asyncio.Event()
         self._progress = progress or (lambda name, message: None)
+        self._on_finish = on_finish or (lambda outcome: None)
         self._grace = grace
         self._waiter = Waiter(client, runtime, stop=self._stop)
 
@@ -79,6 +81,8 @@ class Executor:
             await self._apply(change, outcome)
         except asyncio.CancelledError:
             outcome.interrupted = True
+        finally:
+            self._on_finish(outcome)
 
     async def _send(self, call: Awaitable[T]) -> T:
         """One API call inside a concurrency slot; waits between calls hold no slot."""

@@ -76,12 +76,16 @@ def render_text(plan: Plan, style: Style = _plain) -> str:
         lines.append(style(head, _COLOUR[symbol]))
         for risk in risks(change):
             lines.append(style(f"    ! {risk}", "yellow"))
+        for note in change.notes:
+            lines.append(style(f"    note: {note}", "yellow"))
         for f in change.fields:
             lines.append(f"    {f.path}: {_value(f.before)} -> {_value(f.after)}")
-    if plan.warnings:
+    shown = {f"{c.name}: {note}" for c in plan.changes for note in c.notes}
+    others = [w for w in plan.warnings if w not in shown]
+    if others:
         lines.append("")
         lines.append("Warnings:")
-        lines.extend(style(f"  - {w}", "yellow") for w in plan.warnings)
+        lines.extend(style(f"  - {w}", "yellow") for w in others)
     lines.append("")
     lines.append(f"Plan: {_counts(plan)}.")
     return "\n".join(lines)
