@@ -280,18 +280,19 @@ class CxoneClient:
             if not cursor:
                 return
 
+    async def _get(self, model: type[M], path: str, what: str) -> M:
+        return self._parse(model, (await self._call("GET", path)).json(), what)
+
+    async def _all(self, model: type[M], path: str, what: str) -> list[M]:
+        return [self._parse(model, item, what) async for page in self._pages(path) for item in page]
+
     # campaigns
 
     async def list_campaigns(self) -> list[ApiCampaign]:
-        return [
-            self._parse(ApiCampaign, item, "campaign")
-            async for page in self._pages("/api/campaigns")
-            for item in page
-        ]
+        return await self._all(ApiCampaign, "/api/campaigns", "campaign")
 
     async def get_campaign(self, campaign_id: str) -> ApiCampaign:
-        response = await self._call("GET", f"/api/campaigns/{campaign_id}")
-        return self._parse(ApiCampaign, response.json(), "campaign")
+        return await self._get(ApiCampaign, f"/api/campaigns/{campaign_id}", "campaign")
 
     async def create_campaign(self, definition: dict[str, Any], *, idempotency_key: str) -> ApiCampaign:
         response = await self._call(
@@ -325,33 +326,21 @@ class CxoneClient:
         return self._parse(StatusAck, response.json(), "stop acknowledgement")
 
     async def realtime(self, campaign_id: str) -> RealtimeStats:
-        response = await self._call("GET", f"/api/campaigns/{campaign_id}/realtime")
-        return self._parse(RealtimeStats, response.json(), "realtime figures")
+        return await self._get(RealtimeStats, f"/api/campaigns/{campaign_id}/realtime", "realtime figures")
 
     async def statistics(self, campaign_id: str) -> CampaignSummary:
-        response = await self._call("GET", f"/api/campaigns/{campaign_id}/statistics")
-        return self._parse(CampaignSummary, response.json(), "statistics")
+        return await self._get(CampaignSummary, f"/api/campaigns/{campaign_id}/statistics", "statistics")
 
     # references
 
     async def list_contact_lists(self) -> list[ContactList]:
-        return [
-            self._parse(ContactList, item, "contact list")
-            async for page in self._pages("/api/contactlists")
-            for item in page
-        ]
+        return await self._all(ContactList, "/api/contactlists", "contact list")
 
     async def get_contact_list(self, list_id: str) -> ContactList:
-        response = await self._call("GET", f"/api/contactlists/{list_id}")
-        return self._parse(ContactList, response.json(), "contact list")
+        return await self._get(ContactList, f"/api/contactlists/{list_id}", "contact list")
 
     async def list_dnc_lists(self) -> list[DncList]:
-        return [
-            self._parse(DncList, item, "DNC list")
-            async for page in self._pages("/api/dnclists")
-            for item in page
-        ]
+        return await self._all(DncList, "/api/dnclists", "DNC list")
 
     async def get_dnc_list(self, list_id: str) -> DncList:
-        response = await self._call("GET", f"/api/dnclists/{list_id}")
-        return self._parse(DncList, response.json(), "DNC list")
+        return await self._get(DncList, f"/api/dnclists/{list_id}", "DNC list")

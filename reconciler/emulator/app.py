@@ -391,12 +391,15 @@ class Emulator:
         self._authorize(request, "contactlist:read")
         return self._list(request, self.store.contact_lists())
 
+    @staticmethod
+    def _found(item: dict[str, Any] | None, what: str, request: Request) -> JSONResponse:
+        if item is None:
+            raise Problem(404, "NOT_FOUND", f"{what} {request.path_params['list_id']} not found")
+        return JSONResponse(item)
+
     async def get_contact_list(self, request: Request) -> Response:
         self._authorize(request, "contactlist:read")
-        found = self.store.contact_list(request.path_params["list_id"])
-        if found is None:
-            raise Problem(404, "NOT_FOUND", f"contact list {request.path_params['list_id']} not found")
-        return JSONResponse(found)
+        return self._found(self.store.contact_list(request.path_params["list_id"]), "contact list", request)
 
     async def list_dnc_lists(self, request: Request) -> Response:
         self._authorize(request, "dnc:read")
@@ -404,10 +407,7 @@ class Emulator:
 
     async def get_dnc_list(self, request: Request) -> Response:
         self._authorize(request, "dnc:read")
-        found = self.store.dnc_list(request.path_params["list_id"])
-        if found is None:
-            raise Problem(404, "NOT_FOUND", f"DNC list {request.path_params['list_id']} not found")
-        return JSONResponse(found)
+        return self._found(self.store.dnc_list(request.path_params["list_id"]), "DNC list", request)
 
     async def list_campaigns(self, request: Request) -> Response:
         self._authorize(request, "campaign:read")

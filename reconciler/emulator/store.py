@@ -149,39 +149,43 @@ class Store:
                     (dl["id"], dl["name"], dl["scope"], int(dl["recordCount"]), dl.get("lastUpdated")),
                 )
 
-    def contact_lists(self) -> list[dict[str, Any]]:
+    @staticmethod
+    def _contact_list(r: sqlite3.Row) -> dict[str, Any]:
+        return {
+            "id": r["id"],
+            "name": r["name"],
+            "recordCount": r["record_count"],
+            "dncCompliant": bool(r["dnc_compliant"]),
+            "lastValidated": r["last_validated"],
+        }
+
+    @staticmethod
+    def _dnc_list(r: sqlite3.Row) -> dict[str, Any]:
+        return {
+            "id": r["id"],
+            "name": r["name"],
+            "scope": r["scope"],
+            "recordCount": r["record_count"],
+            "lastUpdated": r["last_updated"],
+        }
+
+    def _select(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         with self._lock:
-            rows = self._db.execute("SELECT * FROM contact_lists ORDER BY id").fetchall()
-        return [
-            {
-                "id": r["id"],
-                "name": r["name"],
-                "recordCount": r["record_count"],
-                "dncCompliant": bool(r["dnc_compliant"]),
-                "lastValidated": r["last_validated"],
-            }
-            for r in rows
-        ]
+            return self._db.execute(sql, args).fetchall()
+
+    def contact_lists(self) -> list[dict[str, Any]]:
+        return [self._contact_list(r) for r in self._select("SELECT * FROM contact_lists ORDER BY id")]
 
     def dnc_lists(self) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM dnc_lists ORDER BY id").fetchall()
-        return [
-            {
-                "id": r["id"],
-                "name": r["name"],
-                "scope": r["scope"],
-                "recordCount": r["record_count"],
-                "lastUpdated": r["last_updated"],
-            }
-            for r in rows
-        ]
+        return [self._dnc_list(r) for r in self._select("SELECT * FROM dnc_lists ORDER BY id")]
 
     def contact_list(self, list_id: str) -> dict[str, Any] | None:
-        return next((cl for cl in self.contact_lists() if cl["id"] == list_id), None)
+        rows = self._select("SELECT * FROM contact_lists WHERE id = ?", list_id)
+        return self._contact_list(rows[0]) if rows else None
 
     def dnc_list(self, list_id: str) -> dict[str, Any] | None:
-        return next((dl for dl in self.dnc_lists() if dl["id"] == list_id), None)
+        rows = self._select("SELECT * FROM dnc_lists WHERE id = ?", list_id)
+        return self._dnc_list(rows[0]) if rows else None
 
     # tokens
 
