@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from reconciler.emulator.app import Faults, build
+from reconciler.emulator.app import build
+from reconciler.emulator.faults import Faults
 from reconciler.emulator.server import ServerThread
 from reconciler.emulator.store import Lifecycle
 from tests.conftest import Tenant

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.emulator.app import Faults, build
+from reconciler.emulator.app import build
 from reconciler.emulator.dialer import DialerModel, Profile
+from reconciler.emulator.faults import Faults
 from reconciler.emulator.server import ServerThread
 from reconciler.emulator.store import Lifecycle
 from reconciler.engine.diff import Desired

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.emulator.app import FailStart, Faults
+from reconciler.emulator.faults import FailStart, Faults
 from tests.conftest import Tenant
 from tests.specs import spec_text, write_spec
 

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from reconciler.cxone.client import CxoneClient
-from reconciler.emulator.app import ApiClient, Emulator, FailStart, Faults, build
+from reconciler.emulator.app import ApiClient, Emulator, build
 from reconciler.emulator.dialer import DialerModel, Profile
+from reconciler.emulator.faults import FailStart, Faults
 from reconciler.emulator.store import Lifecycle
 from reconciler.errors import (
     AuthError,

@@ -10,8 +10,6 @@ import asyncio
 import base64
 import binascii
 import fnmatch
-import math
-import random
 import secrets
 import time
 from collections import Counter
@@ -21,13 +19,16 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from reconciler.emulator.bodies import DefinitionIn
 from reconciler.emulator.dialer import DialerModel
+from reconciler.emulator.faults import FaultInjection, Faults
+from reconciler.emulator.problem import Problem
 from reconciler.emulator.seed import default_seed
 from reconciler.emulator.store import LOCKED_FIELDS, Lifecycle, Row, Store
 
@@ -46,94 +47,6 @@ class ApiClient:
 
 
 DEMO_CLIENT = ApiClient("demo", "demo-secret")
-
-
-@dataclass(frozen=True)
-class FailStart:
-    """Campaigns whose name matches ``pattern`` end their start in ERROR."""
-
-    pattern: str
-    code: str = "DIALER_SESSION_FAILURE"
-    message: str = "dialer session could not be established"
-
-
-@dataclass(frozen=True)
-class Faults:
-    """Fault injection: all off by default."""
-
-    latency: float = 0.0
-    error_rate: float = 0.0
-    rate_limit: float = 0.0
-    """Requests per second the whole API accepts (token bucket); 0 = unlimited."""
-    fail_start: tuple[FailStart, ...] = ()
-    broken: tuple[str, ...] = ()
-    """Paths (fnmatch patterns) that always answer 503: an outage of one part of the API."""
-    seed: int = 1
-
-
-# request bodies
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class PacingIn(_In):
-    callsPerMinute: int = Field(ge=1, le=600)
-    maxConcurrent: int = Field(ge=1, le=1000)
-
-
-class DncIn(_In):
-    enforceNational: bool
-    enforceLocal: bool
-    listIds: list[str] = Field(default_factory=list)
-
-
-class WindowIn(_In):
-    days: list[str] = Field(min_length=1)
-    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-    end: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-
-
-class ScheduleIn(_In):
-    timeZone: str
-    windows: list[WindowIn] = Field(min_length=1)
-
-
-class DefinitionIn(_In):
-    name: str = Field(min_length=1, max_length=128)
-    description: str = Field(default="", max_length=1024)
-    dialerType: str = Field(pattern=r"^(PREDICTIVE|PROGRESSIVE|PREVIEW|AGENTLESS)$")
-    pacing: PacingIn
-    contactListId: str
-    dnc: DncIn
-    schedule: ScheduleIn | None = None
-    labels: dict[str, str] = Field(default_factory=dict, max_length=32)
-
-
-_DAYS = {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"}
-
-
-class Problem(Exception):
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        details: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.details = details
-        self.headers = headers or {}
-
-    def response(self) -> JSONResponse:
-        body: dict[str, Any] = {"errorCode": self.code, "errorMessage": self.message}
-        if self.details:
-            body["details"] = self.details
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
 
 
 def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
@@ -183,9 +96,6 @@ class Emulator:
     requests: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        self._rng = random.Random(self.faults.seed)
-        self._bucket = float(self.faults.rate_limit)
-        self._bucket_at = time.monotonic()
         self._lock = asyncio.Lock()
         self.app = Starlette(
             routes=[
@@ -207,7 +117,7 @@ class Emulator:
             ],
             exception_handlers={Problem: self._problem, 404: self._not_found, 405: self._not_allowed},
         )
-        self.app.add_middleware(_Faults, emulator=self)
+        self.app.add_middleware(FaultInjection, emulator=self)
 
     # plumbing
 
@@ -220,19 +130,6 @@ class Emulator:
 
     async def _not_allowed(self, request: Request, exc: Exception) -> Response:
         return Problem(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed here").response()
-
-    def _take_rate_token(self) -> float | None:
-        """Seconds to wait when the API-wide rate limit is exhausted, else None."""
-        rate = self.faults.rate_limit
-        if rate <= 0:
-            return None
-        now = time.monotonic()
-        self._bucket = min(rate, self._bucket + (now - self._bucket_at) * rate)
-        self._bucket_at = now
-        if self._bucket >= 1:
-            self._bucket -= 1
-            return None
-        return (1 - self._bucket) / rate
 
     def _authorize(self, request: Request, scope: str) -> str:
         header = request.headers.get("authorization", "")
@@ -310,15 +207,6 @@ class Emulator:
             raise Problem(
                 400, "VALIDATION_ERROR", "the campaign definition is invalid", details=details
             ) from None
-        if definition.schedule:
-            bad = [
-                {"field": f"schedule.windows.{i}.days", "message": f"unknown day {d}"}
-                for i, w in enumerate(definition.schedule.windows)
-                for d in w.days
-                if d not in _DAYS
-            ]
-            if bad:
-                raise Problem(400, "VALIDATION_ERROR", "the campaign definition is invalid", details=bad)
         result = definition.model_dump()
         result.pop("name")
         return result
@@ -525,49 +413,6 @@ class Emulator:
     async def statistics(self, request: Request) -> Response:
         self._authorize(request, "statistics:read")
         return JSONResponse(self.store.statistics(self._campaign(request)))
-
-
-class _Faults:
-    """ASGI middleware: request counting, latency, rate limit and random 5xx."""
-
-    def __init__(self, app: Any, emulator: Emulator) -> None:
-        self.app = app
-        self.emulator = emulator
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        emulator = self.emulator
-        emulator.requests[f"{scope['method']} {scope['path']}"] += 1
-        faults = emulator.faults
-        if faults.latency:
-            await asyncio.sleep(faults.latency)
-        wait = emulator._take_rate_token()
-        if wait is not None:
-            response: Response = Problem(
-                429,
-                "RATE_LIMITED",
-                "too many requests",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
-            ).response()
-        elif any(fnmatch.fnmatchcase(scope["path"], pattern) for pattern in faults.broken):
-            response = Problem(503, "UPSTREAM_UNAVAILABLE", "injected outage").response()
-        elif (
-            faults.error_rate
-            and scope["path"].startswith("/api/")
-            and emulator._rng.random() < faults.error_rate
-        ):
-            code = emulator._rng.choice([500, 502, 503, 504])
-            response = Problem(
-                code,
-                "UPSTREAM_UNAVAILABLE" if code != 500 else "DIALER_SESSION_FAILURE",
-                "injected failure",
-            ).response()
-        else:
-            await self.app(scope, receive, send)
-            return
-        await response(scope, receive, send)
 
 
 def build(

@@ -1,0 +1,132 @@
+"""`reconciler emulator`: serve the bundled CXone emulator over HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import click
+
+from reconciler.cli.base import handled, main
+from reconciler.emulator.app import ALL_SCOPES, DEMO_CLIENT, ApiClient
+from reconciler.emulator.app import build as build_emulator
+from reconciler.emulator.dialer import DialerModel
+from reconciler.emulator.faults import FailStart, Faults
+from reconciler.emulator.seed import load_seed
+from reconciler.emulator.server import server
+from reconciler.emulator.store import Lifecycle
+
+
+def _parse_client(value: str) -> ApiClient:
+    client_id, _, rest = value.partition(":")
+    secret, _, scopes = rest.partition(":")
+    if not client_id or not secret:
+        raise click.BadParameter(f"expected ID:SECRET[:scope,scope...], got {value!r}")
+    granted = tuple(s for s in scopes.replace(",", " ").split() if s) or ALL_SCOPES
+    unknown = [s for s in granted if s not in ALL_SCOPES]
+    if unknown:
+        raise click.BadParameter(f"unknown scope(s) {', '.join(unknown)}; known: {' '.join(ALL_SCOPES)}")
+    return ApiClient(client_id, secret, granted)
+
+
+def _parse_fail_start(value: str) -> FailStart:
+    pattern, _, code = value.partition("=")
+    return FailStart(pattern, code or "DIALER_SESSION_FAILURE")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--db", type=click.Path(dir_okay=False), help="SQLite file to keep state in (default: memory).")
+@click.option(
+    "--seed", "seed_file", type=click.Path(exists=True, dir_okay=False), help="YAML reference data."
+)
+@click.option(
+    "--client",
+    "clients",
+    multiple=True,
+    metavar="ID:SECRET[:SCOPES]",
+    help="Add an API client (scopes comma-separated; default all five). Repeatable.",
+)
+@click.option("--token-lifetime", default=3600, show_default=True, type=click.IntRange(1), help="Seconds.")
+@click.option(
+    "--latency", default=0.0, show_default=True, type=click.FloatRange(0), help="Seconds per request."
+)
+@click.option(
+    "--error-rate", default=0.0, show_default=True, type=click.FloatRange(0, 1), help="Random 5xx share."
+)
+@click.option(
+    "--rate-limit", default=0.0, show_default=True, type=click.FloatRange(0), help="Requests/s; 0 = off."
+)
+@click.option("--queued", default=0.5, show_default=True, type=click.FloatRange(0), help="Seconds QUEUED.")
+@click.option(
+    "--initializing", default=1.0, show_default=True, type=click.FloatRange(0), help="Seconds INITIALIZING."
+)
+@click.option(
+    "--stopping", default=0.5, show_default=True, type=click.FloatRange(0), help="Seconds STOPPING."
+)
+@click.option(
+    "--fail-start",
+    multiple=True,
+    metavar="PATTERN[=CODE]",
+    help="Starts of campaigns whose name matches PATTERN end in ERROR with CODE. Repeatable.",
+)
+@click.option(
+    "--broken",
+    multiple=True,
+    metavar="PATH_PATTERN",
+    help="Paths that always answer 503, e.g. '/api/campaigns/*/realtime'. Repeatable.",
+)
+@click.option("--dialer-seed", default=7, show_default=True, type=int, help="Seed of the simulated dialer.")
+@click.option(
+    "--dialer-speed",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Simulated seconds of dialing per real second.",
+)
+@handled
+def emulator(
+    host: str,
+    port: int,
+    db: str | None,
+    seed_file: str | None,
+    clients: tuple[str, ...],
+    token_lifetime: int,
+    latency: float,
+    error_rate: float,
+    rate_limit: float,
+    queued: float,
+    initializing: float,
+    stopping: float,
+    fail_start: tuple[str, ...],
+    broken: tuple[str, ...],
+    dialer_seed: int,
+    dialer_speed: float,
+) -> None:
+    """Serve the bundled CXone emulator over HTTP (Ctrl-C stops it)."""
+    extra = tuple(_parse_client(c) for c in clients)
+    instance = build_emulator(
+        db or ":memory:",
+        clients=(DEMO_CLIENT, *extra),
+        token_lifetime=token_lifetime,
+        lifecycle=Lifecycle(queued=queued, initializing=initializing, stopping=stopping),
+        dialer=DialerModel(seed=dialer_seed, speed=dialer_speed),
+        faults=Faults(
+            latency=latency,
+            error_rate=error_rate,
+            rate_limit=rate_limit,
+            fail_start=tuple(_parse_fail_start(f) for f in fail_start),
+            broken=broken,
+        ),
+        seed=load_seed(Path(seed_file)) if seed_file else None,
+    )
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"CXone emulator on http://{shown}:{port}  (state: {db or 'in memory'})")
+    click.echo(f"  export CXONE_API_BASE=http://{shown}:{port}")
+    click.echo(f"  export CXONE_CLIENT_ID={DEMO_CLIENT.client_id} CXONE_CLIENT_SECRET={DEMO_CLIENT.secret}")
+    click.echo("  (demo credentials of the emulator, not a secret; Ctrl-C stops it)")
+    verbose = click.get_current_context().find_root().obj.get("verbose")
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an emulator is meant to stop
+        server(instance, host, port, log_level="info" if verbose else "warning").run()
+    click.echo("emulator stopped")

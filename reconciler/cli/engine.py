@@ -1,0 +1,198 @@
+"""`reconciler plan` and `reconciler apply`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import tempfile
+
+import click
+
+from reconciler.cli.base import change_options, current_target, handled, load_specs, main, style
+from reconciler.cxone.client import CxoneClient
+from reconciler.engine import render
+from reconciler.engine.apply import DEFAULT_CONCURRENCY, Executor
+from reconciler.engine.outcome import Outcome
+from reconciler.engine.plan import Plan, check_safety
+from reconciler.engine.reconcile import check_fresh, make_plan
+from reconciler.errors import ConfigError
+from reconciler.progress import ApplyProgress
+from reconciler.session import connect
+
+
+def _render_plan(plan: Plan, fmt: str) -> str:
+    if fmt == "json":
+        return render.render_json(plan)
+    if fmt == "markdown":
+        return render.render_markdown(plan)
+    return render.render_text(plan, style)
+
+
+def _save_plan(plan: Plan, path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
+        json.dump(plan.to_json(saved=True), handle, indent=2)
+        handle.write("\n")
+    os.replace(handle.name, path)
+
+
+def _read_plan(path: str) -> Plan:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return Plan.from_json(json.load(handle))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"cannot use saved plan {path}: {exc}", hint="save a plan with `reconciler plan --out FILE`"
+        ) from None
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply --plan`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
+@change_options
+@handled
+def plan(
+    paths: tuple[str, ...],
+    fmt: str,
+    out: str | None,
+    detailed_exitcode: bool,
+    prune: bool,
+    adopt: bool,
+    force: bool,
+) -> None:
+    """Show what apply would change in the tenant (sends no change)."""
+    loaded = load_specs(paths)
+    target = current_target()
+    warnings = [d.format() for d in loaded.diagnostics]
+
+    async def run() -> Plan:
+        async with connect(target) as client:
+            return await make_plan(
+                client, loaded.campaigns, target=target.label, prune=prune, adopt=adopt, warnings=warnings
+            )
+
+    result = asyncio.run(run())
+    click.echo(_render_plan(result, fmt))
+    if out:
+        _save_plan(result, out)
+        click.echo(f"Saved the plan to {out}; apply it with `reconciler apply --plan {out}`.", err=True)
+    check_safety(result, force=force)
+    sys.exit(2 if detailed_exitcode and result.has_changes else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--plan", "plan_file", type=click.Path(exists=True, dir_okay=False), help="Execute a saved plan."
+)
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
+@click.option(
+    "--concurrency",
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="API calls in flight at once.",
+)
+@change_options
+@handled
+def apply(
+    paths: tuple[str, ...],
+    plan_file: str | None,
+    auto_approve: bool,
+    concurrency: int,
+    prune: bool,
+    adopt: bool,
+    force: bool,
+) -> None:
+    """Make the tenant match the specs (or execute a saved plan)."""
+    if plan_file and paths:
+        raise ConfigError("--plan executes a saved plan and takes no spec paths", hint="drop the paths")
+    saved = _read_plan(plan_file) if plan_file else None
+    loaded = None if saved else load_specs(paths)
+    target = current_target()
+    interactive = sys.stdin.isatty()
+
+    traffic: dict[str, int] = {}
+
+    async def run() -> list[Outcome] | None:
+        async with connect(target) as client:
+            try:
+                return await plan_and_apply(client)
+            finally:
+                traffic["requests"] = sum(client.sent.values())
+                traffic["rate_limited"] = client.rate_limited
+
+    async def plan_and_apply(client: CxoneClient) -> list[Outcome] | None:
+        if saved is not None:
+            await check_fresh(client, saved, target=target.label)
+            todo = saved
+        else:
+            assert loaded is not None
+            todo = await make_plan(
+                client,
+                loaded.campaigns,
+                target=target.label,
+                prune=prune,
+                adopt=adopt,
+                warnings=[d.format() for d in loaded.diagnostics],
+            )
+        click.echo(render.render_text(todo, style))
+        check_safety(todo, force=force)
+        if not todo.has_changes:
+            return []
+        if not auto_approve:
+            if not interactive:
+                raise ConfigError(
+                    "no terminal to confirm on, and --auto-approve was not given: nothing was changed",
+                    hint="review the plan above, then run again with --auto-approve",
+                )
+            if not click.confirm(f"\nApply these changes to {target.label}?", default=False):
+                return None
+        return await _execute(client, todo, concurrency)
+
+    outcomes = asyncio.run(run())
+    if outcomes is None:
+        click.echo("Apply cancelled; nothing was changed.")
+        sys.exit(1)
+    click.echo("")
+    click.echo(render.render_outcomes(outcomes, target.label, **traffic))
+    sys.exit(0 if all(o.ok for o in outcomes) else 1)
+
+
+async def _execute(client: CxoneClient, plan: Plan, concurrency: int) -> list[Outcome]:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def interrupted(signame: str) -> None:
+        if not stop.is_set():
+            click.echo(
+                f"\n{signame}: starting nothing new; finishing what is in flight (5 s at most)", err=True
+            )
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, interrupted, sig.name)
+
+    click.echo("")
+    try:
+        with ApplyProgress(len(plan.changes), live=sys.stdout.isatty()) as shown:
+            executor = Executor(
+                client,
+                plan,
+                runtime=client.runtime,
+                concurrency=concurrency,
+                stop=stop,
+                progress=shown.step,
+                on_finish=shown.finished,
+            )
+            return await executor.run()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,33 @@
+"""`reconciler validate`: offline checks of spec files."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from reconciler.cli.base import DEFAULT_PATHS, handled, main, style
+from reconciler.spec import report
+from reconciler.spec.loader import load
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+)
+@handled
+def validate(paths: tuple[str, ...], fmt: str) -> None:
+    """Check spec files offline (default: campaigns/)."""
+    result = load(list(paths) or list(DEFAULT_PATHS))
+    if fmt == "json":
+        click.echo(report.render_json(result))
+    elif fmt == "github":
+        click.echo(report.render_github(result))
+    else:
+        click.echo(report.render_text(result, style))
+    sys.exit(0 if result.valid else 1)

@@ -1,0 +1,46 @@
+"""Request bodies the emulator accepts, as cxone-api.yaml defines them (unknown fields ignored)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Day = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class PacingIn(_In):
+    callsPerMinute: int = Field(ge=1, le=600)
+    maxConcurrent: int = Field(ge=1, le=1000)
+
+
+class DncIn(_In):
+    enforceNational: bool
+    enforceLocal: bool
+    listIds: list[str] = Field(default_factory=list)
+
+
+class WindowIn(_In):
+    days: list[Day] = Field(min_length=1)
+    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    end: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class ScheduleIn(_In):
+    timeZone: str
+    windows: list[WindowIn] = Field(min_length=1)
+
+
+class DefinitionIn(_In):
+    name: str = Field(min_length=1, max_length=128)
+    description: str = Field(default="", max_length=1024)
+    dialerType: str = Field(pattern=r"^(PREDICTIVE|PROGRESSIVE|PREVIEW|AGENTLESS)$")
+    pacing: PacingIn
+    contactListId: str
+    dnc: DncIn
+    schedule: ScheduleIn | None = None
+    labels: dict[str, str] = Field(default_factory=dict, max_length=32)
