@@ -287,3 +287,25 @@ def test_the_markdown_plan_is_ready_for_a_pull_request(tenant: Tenant, specs: Pa
     assert "| 3 | 0 | 0 | 0 | 2 | 0 | 0 |" in out
     assert "- **Alpha**: starts dialing" in out
     assert out.count("<details>") == 3
+
+
+def test_prune_with_no_specs_at_all_is_refused_unless_forced(
+    tenant: Tenant, specs: Path, tmp_path: Path
+) -> None:
+    tenant.run("apply", "--auto-approve", str(specs))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = tenant.run("apply", "--prune", "--auto-approve", str(empty))
+    assert code == 3
+    assert "no campaign specs were found, so --prune would delete all 3 managed campaigns" in out
+    assert len(tenant.campaigns()) == 3
+
+
+def test_an_unexpected_failure_is_a_message_not_a_traceback(
+    tenant: Tenant, specs: Path, tmp_path: Path
+) -> None:
+    saved = tmp_path / "plan.json"
+    saved.write_text('{"formatVersion": 1, "versions": {}, "target": 5}')
+    code, out = tenant.run("apply", "--plan", str(saved), "--auto-approve")
+    assert code == 1
+    assert "error: cannot use saved plan" in out and "Traceback" not in out

@@ -489,10 +489,11 @@ async def test_no_secret_or_token_appears_in_output_logs_errors_or_reprs(
 ) -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    root = logging.getLogger()
+    root, http_log = logging.getLogger(), logging.getLogger("reconciler.http")
     root.addHandler(handler)
-    old_level = root.level
+    old_level, old_http_level = root.level, http_log.level
     root.setLevel(logging.DEBUG)
+    http_log.setLevel(logging.DEBUG)
     captured: list[str] = []
     expired = httpx.Response(
         401,
@@ -528,6 +529,7 @@ async def test_no_secret_or_token_appears_in_output_logs_errors_or_reprs(
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
+        http_log.setLevel(old_http_level)
     out = capsys.readouterr()
     text = "\n".join([stream.getvalue(), out.out, out.err, *captured])
     assert "GET /api/campaigns/CMP-000001 -> 200" in stream.getvalue()

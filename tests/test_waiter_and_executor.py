@@ -105,3 +105,12 @@ async def test_an_ambiguous_create_is_retried_with_its_key_and_makes_no_duplicat
         assert outcome.ok, outcome.error
         assert [c.name for c in await api.list_campaigns()] == ["Once"]
     assert emulator.requests["POST /api/campaigns"] == 2
+
+
+async def test_a_few_waiters_on_a_big_tenant_poll_one_by_one(
+    api: CxoneClient, emulator: Emulator, clock: FakeTime
+) -> None:
+    ids = await started(api, 5)
+    waiter = Waiter(api, clock.runtime, tenant_campaigns=450)  # a list read costs 5 pages
+    await asyncio.gather(*(waiter.wait(i, ("RUNNING",), FAST) for i in ids))
+    assert emulator.requests["GET /api/campaigns"] == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -34,7 +35,7 @@ def fail(error: ReconcilerError) -> None:
 
 
 def handled(func: F) -> F:
-    """Turn ReconcilerError into a message and its exit code; never a traceback."""
+    """Turn every error into a message and an exit code; never a traceback (unless -v)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -45,8 +46,30 @@ def handled(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(1)
+        except Exception as error:  # a bug: say so plainly, keep the details for -v
+            click.secho(f"error: unexpected {type(error).__name__}: {error}", fg="red", err=True)
+            if _verbose():
+                click.echo("".join(traceback.format_exception(error)), err=True)
+            else:
+                click.echo("hint: this is a bug in cxone-reconciler; rerun with -v and report it", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+class _Trace(logging.Handler):
+    """HTTP trace lines to the current stderr (redacted at the source: no headers, no bodies)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"http: {record.getMessage()}", err=True)
+
+
+_TRACE = _Trace()
+
+
+def _verbose() -> bool:
+    context = click.get_current_context(silent=True)
+    return bool(context and (context.find_root().obj or {}).get("verbose"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,12 +91,10 @@ def main(ctx: click.Context, verbose: bool, rate_limit: float | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     ctx.obj["rate_limit"] = rate_limit
-    if verbose:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("http: %(message)s"))
-        http_log = logging.getLogger("reconciler.http")
-        http_log.addHandler(handler)
-        http_log.setLevel(logging.DEBUG)
+    http_log = logging.getLogger("reconciler.http")
+    if _TRACE not in http_log.handlers:
+        http_log.addHandler(_TRACE)
+    http_log.setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def current_target() -> Target:
@@ -81,16 +102,17 @@ def current_target() -> Target:
     return from_env(rate_limit=obj.get("rate_limit"))
 
 
-def load_specs(paths: tuple[str, ...]) -> LoadResult:
-    """Load specs; warnings go to stderr, errors raise SpecError."""
+def load_specs(paths: tuple[str, ...], *, echo_warnings: bool = True) -> LoadResult:
+    """Load specs; errors raise SpecError, warnings go to stderr unless the caller shows them."""
     result = load(list(paths) or list(DEFAULT_PATHS))
     if not result.valid:
         raise SpecError(
             f"{len(result.errors)} error(s) in the spec files; fix them and run again",
             result.diagnostics,
         )
-    for warning in result.diagnostics:
-        click.echo(warning.format(), err=True)
+    if echo_warnings:
+        for warning in result.diagnostics:
+            click.echo(warning.format(), err=True)
     return result
 
 

@@ -68,7 +68,7 @@ def plan(
     force: bool,
 ) -> None:
     """Show what apply would change in the tenant (sends no change)."""
-    loaded = load_specs(paths)
+    loaded = load_specs(paths, echo_warnings=False)
     target = current_target()
     warnings = [d.format() for d in loaded.diagnostics]
 
@@ -83,7 +83,7 @@ def plan(
     if out:
         _save_plan(result, out)
         click.echo(f"Saved the plan to {out}; apply it with `reconciler apply --plan {out}`.", err=True)
-    check_safety(result, force=force)
+    check_safety(result, force=force, specs=len(loaded.campaigns))
     sys.exit(2 if detailed_exitcode and result.has_changes else 0)
 
 
@@ -115,7 +115,7 @@ def apply(
     if plan_file and paths:
         raise ConfigError("--plan executes a saved plan and takes no spec paths", hint="drop the paths")
     saved = _read_plan(plan_file) if plan_file else None
-    loaded = None if saved else load_specs(paths)
+    loaded = None if saved else load_specs(paths, echo_warnings=False)
     target = current_target()
     interactive = sys.stdin.isatty()
 
@@ -144,7 +144,7 @@ def apply(
                 warnings=[d.format() for d in loaded.diagnostics],
             )
         click.echo(render.render_text(todo, style))
-        check_safety(todo, force=force)
+        check_safety(todo, force=force, specs=None if loaded is None else len(loaded.campaigns))
         if not todo.has_changes:
             return []
         if not auto_approve:

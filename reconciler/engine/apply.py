@@ -52,7 +52,7 @@ class Executor:
         self._progress = progress or (lambda name, message: None)
         self._on_finish = on_finish or (lambda outcome: None)
         self._grace = grace
-        self._waiter = Waiter(client, runtime, stop=self._stop)
+        self._waiter = Waiter(client, runtime, stop=self._stop, tenant_campaigns=plan.tenant_campaigns)
 
     async def run(self) -> list[Outcome]:
         outcomes = [Outcome(c.name, c.campaign_id, c.actions) for c in self._plan.changes]

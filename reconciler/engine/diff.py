@@ -199,4 +199,5 @@ def diff(
         warnings=tuple(warnings),
         versions=versions,
         owned=len(owned),
+        tenant_campaigns=len(live),
     )

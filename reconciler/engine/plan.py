@@ -138,6 +138,8 @@ class Plan:
     versions: Mapping[str, int] = field(default_factory=dict)
     """Live version of every campaign the plan looked at, by name."""
     owned: int = 0
+    tenant_campaigns: int = field(default=0, compare=False)
+    """How many campaigns the tenant had when planned (not saved; 0 = unknown)."""
 
     @property
     def has_changes(self) -> bool:
@@ -199,10 +201,22 @@ class Plan:
         return plan
 
 
-def check_safety(plan: Plan, *, force: bool) -> None:
-    """Refuse a plan that stops or deletes too much of what we own."""
+def check_safety(plan: Plan, *, force: bool, specs: int | None = None) -> None:
+    """Refuse a plan that stops or deletes too much of what we own.
+
+    ``specs`` is how many specs the plan was made from: none at all with deletes
+    planned is a wrong path far more often than an intent to delete everything.
+    """
+    if force:
+        return
+    deletes = sum("delete" in c.actions for c in plan.changes)
+    if specs == 0 and deletes:
+        raise SafetyThreshold(
+            f"no campaign specs were found, so --prune would delete all {deletes} managed campaigns",
+            hint="check the spec paths; pass --force if deleting them all is intended",
+        )
     risky = [c.name for c in plan.changes if "stop" in c.actions or "delete" in c.actions]
-    if force or plan.owned < SAFETY_MIN_OWNED or len(risky) <= SAFETY_RATIO * plan.owned:
+    if plan.owned < SAFETY_MIN_OWNED or len(risky) <= SAFETY_RATIO * plan.owned:
         return
     raise SafetyThreshold(
         f"the plan would stop or delete {len(risky)} of {plan.owned} managed campaigns "

@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 
-from reconciler.cxone.client import CxoneClient
+from reconciler.cxone.client import PAGE_SIZE, CxoneClient
 from reconciler.cxone.models import ApiCampaign
 from reconciler.cxone.resilience import Runtime
 from reconciler.engine.plan import Launch
 from reconciler.errors import Interrupted, NotFound, OperationFailed
 
 BATCH_THRESHOLD = 4
-"""From this many concurrent waiters on, poll through the list endpoint."""
+"""From this many concurrent waiters on (and more than the list has pages), poll the list."""
 
 
 class Waiter:
@@ -28,6 +28,7 @@ class Waiter:
         *,
         stop: asyncio.Event | None = None,
         batch_threshold: int = BATCH_THRESHOLD,
+        tenant_campaigns: int = 0,
     ) -> None:
         self._client = client
         self._runtime = runtime
@@ -37,6 +38,7 @@ class Waiter:
         self._snapshot: dict[str, ApiCampaign] = {}
         self._snapshot_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._pages = _pages(tenant_campaigns)
 
     async def wait(
         self,
@@ -68,7 +70,7 @@ class Waiter:
             self._waiting.discard(campaign_id)
 
     async def _read(self, campaign_id: str, *, max_age: float) -> ApiCampaign:
-        if len(self._waiting) < self._threshold:
+        if len(self._waiting) < max(self._threshold, self._pages + 1):
             return await self._client.get_campaign(campaign_id)
         asked_at = self._runtime.monotonic()
         async with self._lock:
@@ -76,7 +78,13 @@ class Waiter:
                 campaigns = await self._client.list_campaigns()
                 self._snapshot = {c.id: c for c in campaigns}
                 self._snapshot_at = self._runtime.monotonic()
+                self._pages = _pages(len(campaigns))
         found = self._snapshot.get(campaign_id)
         if found is None:
             raise NotFound(f"campaign {campaign_id} disappeared while waiting for it")
         return found
+
+
+def _pages(campaigns: int) -> int:
+    """Requests one read of the whole list costs."""
+    return max(1, -(-campaigns // PAGE_SIZE))
