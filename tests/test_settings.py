@@ -122,3 +122,18 @@ def test_an_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "could not be reached" in result.output or "CXone API unavailable" in result.output
     assert "Traceback" not in result.output and "s3cret-value" not in result.output
+
+
+def test_flags_override_the_environment(tenant: Tenant, tmp_path: Path) -> None:
+    write_spec(tmp_path, "c.yaml", spec_text())
+    url = tenant.env.pop("CXONE_API_BASE")
+    tenant.env["CXONE_CLIENT_ID"] = "someone-else"
+    code, out = tenant.run(
+        "--api-base", url, "--client-id", "demo", "--scope", "campaign:read", "plan", str(tmp_path)
+    )
+    assert code == 1  # a plan reads the contact lists: contactlist:read is missing
+    assert f"Target: {url}" not in out
+    assert "needs scope contactlist:read" in out or "lacks scope contactlist:read" in out
+    code, out = tenant.run("--api-base", url, "--client-id", "demo", "plan", str(tmp_path))
+    assert code == 0
+    assert f"Target: {url}" in out

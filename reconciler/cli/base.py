@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -80,9 +81,23 @@ def _verbose() -> bool:
     default=None,
     help="Requests per second to the CXone API (default $CXONE_RATE_LIMIT or 20; 0 = off).",
 )
+@click.option("--api-base", metavar="URL", help="Overrides CXONE_API_BASE.")
+@click.option(
+    "--client-id", metavar="ID", help="Overrides CXONE_CLIENT_ID (the secret stays in CXONE_CLIENT_SECRET)."
+)
+@click.option("--token-url", metavar="URL", help="Overrides CXONE_TOKEN_URL.")
+@click.option("--scope", metavar="SCOPES", help="Overrides CXONE_SCOPE (space-separated).")
 @click.version_option(package_name="cxone-reconciler")
 @click.pass_context
-def main(ctx: click.Context, verbose: bool, rate_limit: float | None) -> None:
+def main(
+    ctx: click.Context,
+    verbose: bool,
+    rate_limit: float | None,
+    api_base: str | None,
+    client_id: str | None,
+    token_url: str | None,
+    scope: str | None,
+) -> None:
     """Campaigns as code for NICE CXone outbound dialing.
 
     With CXONE_API_BASE, CXONE_CLIENT_ID and CXONE_CLIENT_SECRET set, commands act on
@@ -91,6 +106,13 @@ def main(ctx: click.Context, verbose: bool, rate_limit: float | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     ctx.obj["rate_limit"] = rate_limit
+    flags = {
+        "CXONE_API_BASE": api_base,
+        "CXONE_CLIENT_ID": client_id,
+        "CXONE_TOKEN_URL": token_url,
+        "CXONE_SCOPE": scope,
+    }
+    ctx.obj["overrides"] = {name: value for name, value in flags.items() if value is not None}
     http_log = logging.getLogger("reconciler.http")
     if _TRACE not in http_log.handlers:
         http_log.addHandler(_TRACE)
@@ -99,7 +121,8 @@ def main(ctx: click.Context, verbose: bool, rate_limit: float | None) -> None:
 
 def current_target() -> Target:
     obj = click.get_current_context().find_root().obj or {}
-    return from_env(rate_limit=obj.get("rate_limit"))
+    env = {**os.environ, **obj.get("overrides", {})}
+    return from_env(env, rate_limit=obj.get("rate_limit"))
 
 
 def load_specs(paths: tuple[str, ...], *, echo_warnings: bool = True) -> LoadResult:
