@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,4 +43,4 @@ class DefinitionIn(_In):
     contactListId: str
     dnc: DncIn
     schedule: ScheduleIn | None = None
-    labels: dict[str, str] = Field(default_factory=dict, max_length=32)
+    labels: dict[str, Annotated[str, Field(max_length=255)]] = Field(default_factory=dict, max_length=32)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 from reconciler.cxone.client import CxoneClient
@@ -63,8 +64,7 @@ class Executor:
         if not tasks:
             return outcomes
         stopped = asyncio.create_task(self._stop.wait())
-        await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
-        pending = [t for t in tasks if not t.done()]
+        pending = tasks
         while pending and not self._stop.is_set():
             await asyncio.wait([*pending, stopped], return_when=asyncio.FIRST_COMPLETED)
             pending = [t for t in tasks if not t.done()]
@@ -84,14 +84,12 @@ class Executor:
         finally:
             self._on_finish(outcome)
 
-    async def _send(self, call: Awaitable[T]) -> T:
+    async def _send(self, call: Callable[[], Awaitable[T]]) -> T:
         """One API call inside a concurrency slot; waits between calls hold no slot."""
         async with self._slots:
             if self._stop.is_set():
-                if asyncio.iscoroutine(call):
-                    call.close()
                 raise Interrupted("interrupted before this call was sent")
-            return await call
+            return await call()
 
     async def _apply(self, change: Change, outcome: Outcome) -> None:
         client = self._client
@@ -102,10 +100,9 @@ class Executor:
                 return
             try:
                 if action == "create":
+                    key = self._plan.idempotency_key(change)
                     created = await self._send(
-                        client.create_campaign(
-                            change.create_body(), idempotency_key=self._plan.idempotency_key(change)
-                        )
+                        partial(client.create_campaign, change.create_body(), idempotency_key=key)
                     )
                     campaign_id, version, status = created.id, created.version, created.status
                     outcome.campaign_id = campaign_id
@@ -113,7 +110,9 @@ class Executor:
                 elif action in ("adopt", "update"):
                     assert campaign_id is not None and version is not None
                     patch = change.adopt_patch() if action == "adopt" else change.update_patch()
-                    updated = await self._send(client.update_campaign(campaign_id, patch, version=version))
+                    updated = await self._send(
+                        partial(client.update_campaign, campaign_id, patch, version=version)
+                    )
                     version, status = updated.version, updated.status
                     message = "adopted" if action == "adopt" else f"updated {len(patch)} field group(s)"
                 elif action == "stop":
@@ -128,7 +127,7 @@ class Executor:
                     assert campaign_id is not None and version is not None
                     if status not in SETTLED:
                         await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
-                    await self._send(client.delete_campaign(campaign_id, version=version))
+                    await self._send(partial(client.delete_campaign, campaign_id, version=version))
                     message = "deleted"
             except Interrupted:
                 outcome.interrupted = True
@@ -143,9 +142,9 @@ class Executor:
 
     async def _stop_campaign(self, campaign_id: str, change: Change) -> ApiCampaign:
         try:
-            await self._send(self._client.stop_campaign(campaign_id))
+            await self._send(partial(self._client.stop_campaign, campaign_id))
         except Conflict:
-            current = await self._send(self._client.get_campaign(campaign_id))
+            current = await self._send(partial(self._client.get_campaign, campaign_id))
             if current.status in ACTIVE:
                 raise
             if current.status in SETTLED:
@@ -156,9 +155,9 @@ class Executor:
         if status == "STOPPING":
             await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
         try:
-            await self._send(self._client.start_campaign(campaign_id))
+            await self._send(partial(self._client.start_campaign, campaign_id))
         except Conflict:
-            current = await self._send(self._client.get_campaign(campaign_id))
+            current = await self._send(partial(self._client.get_campaign, campaign_id))
             if current.status not in ACTIVE:
                 raise
             # started by someone else meanwhile: wait for it like our own

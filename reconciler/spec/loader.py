@@ -1,9 +1,10 @@
 """YAML spec files -> campaign models, keeping file:line:col for every node.
 
 Only the safe YAML core is read: no custom tags, no merge keys. Files are
-capped in size, node count (after alias expansion) and depth, so hostile
-input is refused quickly and in little memory. Every problem of every file
-is collected; nothing stops at the first error.
+capped in size, nodes per document, alias expansion and depth, so hostile
+input is refused quickly and in little memory (a refused file is read no
+further). Every problem of every other file is collected; nothing stops at
+the first error.
 """
 
 from __future__ import annotations
@@ -100,7 +101,13 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix in (".yaml", ".yml")
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
             files.extend(found)
         elif path.is_file():
             files.append(path)
