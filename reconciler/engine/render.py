@@ -143,7 +143,7 @@ def render_markdown(plan: Plan, limit: int = COMMENT_LIMIT) -> str:
 
 
 def _markdown_section(change: Change) -> str:
-    ident = f" `{change.campaign_id}`" if change.campaign_id else ""
+    ident = f" <code>{change.campaign_id}</code>" if change.campaign_id else ""
     flag = " :warning:" if risks(change) else ""
     lines = [
         "<details>",
