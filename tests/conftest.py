@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from reconciler.cxone.client import CxoneClient
 from reconciler.cxone.resilience import ResilienceConfig
 from reconciler.emulator.app import Emulator, build
 from reconciler.emulator.store import Lifecycle
-from tests.contract import ContractTransport
+from tests.contract import ContractMiddleware, ContractTransport
 from tests.fakes import FakeTime
 
 BASE = "http://emulator.test"
@@ -101,8 +102,18 @@ class Tenant:
 
 @pytest.fixture
 def tenant() -> Iterator[Tenant]:
+    emulator = build(":memory:", lifecycle=Lifecycle(queued=0.05, initializing=0.1, stopping=0.05))
+    with served(emulator) as tenant:
+        yield tenant
+
+
+@contextmanager
+def served(emulator: Emulator) -> Iterator[Tenant]:
+    """The emulator on loopback; every response it sends is checked against the contract."""
     from reconciler.emulator.server import ServerThread
 
-    emulator = build(":memory:", lifecycle=Lifecycle(queued=0.05, initializing=0.1, stopping=0.05))
+    contract = ContractMiddleware(emulator.app)
+    emulator.app = contract  # type: ignore[assignment]
     with ServerThread(emulator) as server:
         yield Tenant(emulator, server.url)
+    assert contract.violations == [], "\n".join(contract.violations)

@@ -72,3 +72,38 @@ class ContractTransport(httpx.AsyncBaseTransport):
             check(request, checked)
             self.checked += 1
         return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+
+class ContractMiddleware:
+    """ASGI middleware for a served emulator: checks every response it sends."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.checked = 0
+        self.violations: list[str] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] == "/openapi.yaml":
+            await self.app(scope, receive, send)
+            return
+        started: dict[str, Any] = {}
+        body = bytearray()
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        request = httpx.Request(scope["method"], f"http://emulator{scope['path']}")
+        headers = [(k.decode(), v.decode()) for k, v in started.get("headers", [])]
+        response = httpx.Response(
+            started.get("status", 500), headers=headers, content=bytes(body), request=request
+        )
+        try:
+            check(request, response)
+            self.checked += 1
+        except (AssertionError, jsonschema.ValidationError) as exc:
+            self.violations.append(f"{scope['method']} {scope['path']} -> {response.status_code}: {exc}")

@@ -11,9 +11,8 @@ from pathlib import Path
 
 from reconciler.emulator.app import build
 from reconciler.emulator.faults import Faults
-from reconciler.emulator.server import ServerThread
 from reconciler.emulator.store import Lifecycle
-from tests.conftest import Tenant
+from tests.conftest import served
 from tests.specs import spec_text, write_spec
 
 
@@ -24,8 +23,7 @@ def test_an_interrupted_apply_stops_promptly_and_a_rerun_converges_without_dupli
         lifecycle=Lifecycle(queued=0.2, initializing=3.0, stopping=0.1),
         faults=Faults(latency=0.2),
     )
-    with ServerThread(emulator) as server:
-        tenant = Tenant(emulator, server.url)
+    with served(emulator) as tenant:
         process = subprocess.Popen(
             [
                 sys.executable,

@@ -17,11 +17,10 @@ import pytest
 from reconciler.emulator.app import build
 from reconciler.emulator.dialer import DialerModel, Profile
 from reconciler.emulator.faults import Faults
-from reconciler.emulator.server import ServerThread
 from reconciler.emulator.store import Lifecycle
 from reconciler.engine.diff import Desired
 from reconciler.spec.loader import load
-from tests.conftest import Tenant
+from tests.conftest import Tenant, served
 from tests.fakes import FakeTime
 from tests.specs import spec_text, write_spec
 
@@ -69,8 +68,8 @@ def staged(tmp_path: Path) -> Iterator[tuple[Tenant, Path, FakeTime]]:
         if desired.running:
             emulator.store.start(row, None)
     clock.advance(3600)
-    with ServerThread(emulator) as server:
-        yield Tenant(emulator, server.url), specs, clock
+    with served(emulator) as tenant:
+        yield tenant, specs, clock
 
 
 def cpm(tenant: Tenant, name: str) -> int:
