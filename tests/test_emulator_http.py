@@ -14,20 +14,21 @@ import httpx
 import pytest
 
 from reconciler.emulator.app import build
-from reconciler.emulator.server import ServerThread, free_port
+from reconciler.emulator.server import free_port
 from reconciler.emulator.store import Lifecycle
+from tests.conftest import Tenant, served
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[ServerThread]:
+@pytest.fixture
+def live() -> Iterator[Tenant]:
     emulator = build(":memory:", lifecycle=Lifecycle(queued=0.05, initializing=0.1, stopping=0.05))
-    with ServerThread(emulator) as thread:
-        yield thread
+    with served(emulator) as tenant:
+        yield tenant
 
 
-def test_a_client_written_from_the_tutorial_launches_paces_and_summarises(served: ServerThread) -> None:
+def test_a_client_written_from_the_tutorial_launches_paces_and_summarises(live: Tenant) -> None:
     with httpx.Client(timeout=15) as http:
-        tutorial_flow(http, served.url)
+        tutorial_flow(http, live.url)
 
 
 def tutorial_flow(http: httpx.Client, base: str) -> None:
