@@ -69,6 +69,7 @@ def test_the_json_plan_keeps_the_contract(tenant: Tenant, specs: Path) -> None:
         "delete": 0,
         "unchanged": 0,
     }
+    assert list(plan["summary"]) == ["create", "adopt", "update", "stop", "start", "delete", "unchanged"]
     alpha = plan["changes"][0]
     assert (alpha["name"], alpha["campaignId"], alpha["actions"]) == ("Alpha", None, ["create", "start"])
     assert {"path": "pacing.callsPerMinute", "before": None, "after": 10} in alpha["fields"]

@@ -12,6 +12,8 @@ from reconciler.errors import SafetyThreshold
 
 ACTIONS = ("create", "adopt", "stop", "update", "start", "delete")
 """Every action, in the order a campaign's actions run."""
+SUMMARY_ORDER = ("create", "adopt", "update", "stop", "start", "delete")
+"""Key order of the JSON summary, as product.md shows it."""
 FORMAT_VERSION = 1
 LOCKED_FIELDS = ("dialerType", "contactListId", "dnc", "schedule")
 """Fields an active campaign cannot change: stop, update, start."""
@@ -147,7 +149,7 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = {action: sum(action in c.actions for c in self.changes) for action in ACTIONS}
+        counts = {action: sum(action in c.actions for c in self.changes) for action in SUMMARY_ORDER}
         return {**counts, "unchanged": self.unchanged}
 
     @property
