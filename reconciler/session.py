@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ import httpx
 from reconciler.cxone.auth import ClientCredentials
 from reconciler.cxone.client import CxoneClient
 from reconciler.cxone.resilience import ResilienceConfig, Runtime
+from reconciler.errors import ConfigError
 from reconciler.settings import Target
 
 SANDBOX_DIALER_SPEED = 60.0
@@ -24,7 +26,13 @@ def sandbox_transport(target: Target) -> httpx.AsyncBaseTransport:
     from reconciler.emulator.dialer import DialerModel
 
     assert target.sandbox is not None
-    emulator = build(str(target.sandbox), dialer=DialerModel(speed=SANDBOX_DIALER_SPEED))
+    try:
+        emulator = build(str(target.sandbox), dialer=DialerModel(speed=SANDBOX_DIALER_SPEED))
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(
+            f"cannot open the sandbox at {target.sandbox}: {exc}",
+            hint="run from a writable folder, or delete .reconciler/ to start the sandbox over",
+        ) from None
     return httpx.ASGITransport(app=emulator.app)
 
 

@@ -21,6 +21,7 @@ from reconciler.cxone.auth import ClientCredentials
 from reconciler.cxone.client import CxoneClient
 from reconciler.cxone.resilience import ResilienceConfig
 from reconciler.errors import (
+    ApiError,
     AuthError,
     CircuitOpen,
     PermissionDenied,
@@ -536,3 +537,14 @@ async def test_no_secret_or_token_appears_in_output_logs_errors_or_reprs(
     assert len(tokens.issued) == 2
     for secret in [SECRET, *tokens.issued]:
         assert secret not in text
+
+
+async def test_an_answer_that_is_not_the_cxone_api_is_a_clear_error(
+    client: CxoneClient, mock: respx.MockRouter, tokens: Tokens
+) -> None:
+    mock.get("/api/campaigns/CMP-000001").respond(200, text="<html>login page</html>")
+    mock.get("/api/campaigns").respond(200, json={"unexpected": True})
+    with pytest.raises(ApiError, match=r"unexpected campaign \(not JSON\) from the CXone API"):
+        await client.get_campaign("CMP-000001")
+    with pytest.raises(ApiError, match="unexpected page of campaigns"):
+        await client.list_campaigns()

@@ -137,3 +137,25 @@ def test_flags_override_the_environment(tenant: Tenant, tmp_path: Path) -> None:
     code, out = tenant.run("--api-base", url, "--client-id", "demo", "plan", str(tmp_path))
     assert code == 0
     assert f"Target: {url}" in out
+
+
+def test_a_plan_that_cannot_be_saved_is_a_clear_error(tenant: Tenant, tmp_path: Path) -> None:
+    write_spec(tmp_path, "c.yaml", spec_text())
+    code, out = tenant.run("plan", "--out", str(tmp_path / "missing" / "plan.json"), str(tmp_path))
+    assert code == 1
+    assert "error: cannot save the plan to" in out and "Traceback" not in out
+
+
+def test_a_sandbox_that_cannot_be_opened_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".reconciler").write_text("not a folder")
+    write_spec(tmp_path, "c.yaml", spec_text())
+    result = CliRunner().invoke(main, ["plan", "c.yaml"], env={"CXONE_API_BASE": ""})
+    assert result.exit_code == 1
+    assert "error: cannot open the sandbox at .reconciler/sandbox.db" in result.output

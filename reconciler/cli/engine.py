@@ -32,11 +32,17 @@ def _render_plan(plan: Plan, fmt: str) -> str:
 
 
 def _save_plan(plan: Plan, path: str) -> None:
+    """Written whole or not at all (a temporary file renamed into place)."""
     directory = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
-        json.dump(plan.to_json(saved=True), handle, indent=2)
-        handle.write("\n")
-    os.replace(handle.name, path)
+    try:
+        with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
+            json.dump(plan.to_json(saved=True), handle, indent=2)
+            handle.write("\n")
+        os.replace(handle.name, path)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot save the plan to {path}: {exc.strerror}", hint="choose a writable path"
+        ) from None
 
 
 def _read_plan(path: str) -> Plan:

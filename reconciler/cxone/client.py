@@ -259,32 +259,47 @@ class CxoneClient:
                 )
             self._gate.block_for(wait)
 
-    def _parse(self, model: type[M], data: Any, what: str) -> M:
+    @staticmethod
+    def _unexpected(what: str) -> ApiError:
+        return ApiError(
+            f"unexpected {what} from the CXone API",
+            hint="is CXONE_API_BASE the CXone API? rerun with -v to trace",
+        )
+
+    def _model(self, model: type[M], data: Any, what: str) -> M:
         try:
             return model.model_validate(data)
         except ValidationError:
-            raise ApiError(
-                f"unexpected {what} from the CXone API",
-                hint="is CXONE_API_BASE the CXone API? rerun with -v to trace",
-            ) from None
+            raise self._unexpected(what) from None
 
-    async def _pages(self, path: str) -> AsyncIterator[list[Any]]:
+    def _body(self, response: httpx.Response, what: str) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            raise self._unexpected(f"{what} (not JSON)") from None
+
+    def _parse(self, model: type[M], response: httpx.Response, what: str) -> M:
+        return self._model(model, self._body(response, what), what)
+
+    async def _pages(self, path: str, what: str) -> AsyncIterator[list[Any]]:
         cursor: str | None = None
         while True:
             params: dict[str, Any] = {"limit": PAGE_SIZE}
             if cursor:
                 params["cursor"] = cursor
-            body = (await self._call("GET", path, params=params)).json()
-            yield list(body.get("items") or [])
+            body = self._body(await self._call("GET", path, params=params), f"page of {what}s")
+            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+                raise self._unexpected(f"page of {what}s")
+            yield body["items"]
             cursor = body.get("nextCursor")
             if not cursor:
                 return
 
     async def _get(self, model: type[M], path: str, what: str) -> M:
-        return self._parse(model, (await self._call("GET", path)).json(), what)
+        return self._parse(model, await self._call("GET", path), what)
 
     async def _all(self, model: type[M], path: str, what: str) -> list[M]:
-        return [self._parse(model, item, what) async for page in self._pages(path) for item in page]
+        return [self._model(model, item, what) async for page in self._pages(path, what) for item in page]
 
     # campaigns
 
@@ -302,7 +317,7 @@ class CxoneClient:
             headers={"Idempotency-Key": idempotency_key},
             retry_safe=True,
         )
-        return self._parse(ApiCampaign, response.json(), "campaign")
+        return self._parse(ApiCampaign, response, "campaign")
 
     async def update_campaign(self, campaign_id: str, patch: dict[str, Any], *, version: int) -> ApiCampaign:
         response = await self._call(
@@ -312,18 +327,18 @@ class CxoneClient:
             headers={"If-Match": f'"{version}"', "Content-Type": "application/merge-patch+json"},
             retry_safe=True,
         )
-        return self._parse(ApiCampaign, response.json(), "campaign")
+        return self._parse(ApiCampaign, response, "campaign")
 
     async def delete_campaign(self, campaign_id: str, *, version: int) -> None:
         await self._call("DELETE", f"/api/campaigns/{campaign_id}", headers={"If-Match": f'"{version}"'})
 
     async def start_campaign(self, campaign_id: str) -> StatusAck:
         response = await self._call("POST", f"/api/campaigns/{campaign_id}/start", retry_safe=True)
-        return self._parse(StatusAck, response.json(), "start acknowledgement")
+        return self._parse(StatusAck, response, "start acknowledgement")
 
     async def stop_campaign(self, campaign_id: str) -> StatusAck:
         response = await self._call("POST", f"/api/campaigns/{campaign_id}/stop", retry_safe=True)
-        return self._parse(StatusAck, response.json(), "stop acknowledgement")
+        return self._parse(StatusAck, response, "stop acknowledgement")
 
     async def realtime(self, campaign_id: str) -> RealtimeStats:
         return await self._get(RealtimeStats, f"/api/campaigns/{campaign_id}/realtime", "realtime figures")
