@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import sys
-import tempfile
 
 import click
 
 from reconciler.cli.base import change_options, current_target, handled, load_specs, main, style
 from reconciler.cxone.client import CxoneClient
 from reconciler.engine import render
+from reconciler.engine import saved as saved_plan
 from reconciler.engine.apply import DEFAULT_CONCURRENCY, Executor
 from reconciler.engine.outcome import Outcome
 from reconciler.engine.plan import Plan, check_safety
@@ -29,30 +27,6 @@ def _render_plan(plan: Plan, fmt: str) -> str:
     if fmt == "markdown":
         return render.render_markdown(plan)
     return render.render_text(plan, style)
-
-
-def _save_plan(plan: Plan, path: str) -> None:
-    """Written whole or not at all (a temporary file renamed into place)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as handle:
-            json.dump(plan.to_json(saved=True), handle, indent=2)
-            handle.write("\n")
-        os.replace(handle.name, path)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot save the plan to {path}: {exc.strerror}", hint="choose a writable path"
-        ) from None
-
-
-def _read_plan(path: str) -> Plan:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return Plan.from_json(json.load(handle))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(
-            f"cannot use saved plan {path}: {exc}", hint="save a plan with `reconciler plan --out FILE`"
-        ) from None
 
 
 @main.command()
@@ -87,7 +61,7 @@ def plan(
     result = asyncio.run(run())
     click.echo(_render_plan(result, fmt))
     if out:
-        _save_plan(result, out)
+        saved_plan.save(result, out)
         click.echo(f"Saved the plan to {out}; apply it with `reconciler apply --plan {out}`.", err=True)
     check_safety(result, force=force, specs=len(loaded.campaigns))
     sys.exit(2 if detailed_exitcode and result.has_changes else 0)
@@ -120,7 +94,7 @@ def apply(
     """Make the tenant match the specs (or execute a saved plan)."""
     if plan_file and paths:
         raise ConfigError("--plan executes a saved plan and takes no spec paths", hint="drop the paths")
-    saved = _read_plan(plan_file) if plan_file else None
+    saved = saved_plan.read(plan_file) if plan_file else None
     loaded = None if saved else load_specs(paths, echo_warnings=False)
     target = current_target()
     interactive = sys.stdin.isatty()
