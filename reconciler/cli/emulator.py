@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 from pathlib import Path
 
 import click
@@ -15,6 +16,15 @@ from reconciler.emulator.faults import FailStart, Faults
 from reconciler.emulator.seed import load_seed
 from reconciler.emulator.server import server
 from reconciler.emulator.store import Lifecycle
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _parse_client(value: str) -> ApiClient:
@@ -126,6 +136,13 @@ def emulator(
     click.echo(f"  export CXONE_API_BASE=http://{shown}:{port}")
     click.echo(f"  export CXONE_CLIENT_ID={DEMO_CLIENT.client_id} CXONE_CLIENT_SECRET={DEMO_CLIENT.secret}")
     click.echo("  (demo credentials of the emulator, not a secret; Ctrl-C stops it)")
+    if not _loopback(host):
+        click.secho(
+            f"warning: listening on {host}, beyond loopback: anyone who can reach it can use the "
+            "published demo credentials",
+            fg="yellow",
+            err=True,
+        )
     verbose = click.get_current_context().find_root().obj.get("verbose")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an emulator is meant to stop
         server(instance, host, port, log_level="info" if verbose else "warning").run()

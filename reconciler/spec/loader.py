@@ -112,7 +112,17 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
         elif path.is_file():
             files.append(path)
         else:
-            problems.append(Diagnostic(raw, 1, 1, "error", "", f"no such file or directory: {raw}"))
+            problems.append(
+                Diagnostic(
+                    raw,
+                    1,
+                    1,
+                    "error",
+                    "",
+                    f"no such file or directory: {raw} (run from the folder that holds it, "
+                    "or pass the spec files or folders to read)",
+                )
+            )
     unique = list(dict.fromkeys(files))
     return unique, problems
 
