@@ -34,7 +34,7 @@ schema: $(STAMP)
 	$(BIN)/python -m reconciler.spec.schema > schemas/campaign.schema.json
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 emulator: $(STAMP)
 	$(BIN)/reconciler emulator

@@ -1,4 +1,4 @@
-"""Run every benchmark in bench/ and print its figures."""
+"""Run every benchmark in bench/ and print its figures: `make bench`."""
 
 from __future__ import annotations
 
@@ -10,5 +10,5 @@ HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
     for script in sorted(HERE.glob("bench_*.py")):
-        print(f"== {script.name}", flush=True)
-        subprocess.run([sys.executable, str(script)], check=True)
+        print(f"== {script.stem}", flush=True)
+        subprocess.run([sys.executable, "-m", f"bench.{script.stem}"], check=True, cwd=HERE.parent)
