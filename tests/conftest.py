@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
@@ -117,3 +121,24 @@ def served(emulator: Emulator) -> Iterator[Tenant]:
     with ServerThread(emulator) as server:
         yield Tenant(emulator, server.url)
     assert contract.violations == [], "\n".join(contract.violations)
+
+
+@contextmanager
+def spawned(args: list[str], env: dict[str, str], *, limit: float = 30.0) -> Iterator[subprocess.Popen[str]]:
+    """`python -m reconciler ARGS` in a child process, killed if it outlives ``limit`` seconds."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+    )
+    watchdog = threading.Timer(limit, process.kill)
+    watchdog.start()
+    try:
+        yield process
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait()

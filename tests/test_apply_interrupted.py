@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from reconciler.emulator.app import build
 from reconciler.emulator.faults import Faults
 from reconciler.emulator.store import Lifecycle
-from tests.conftest import served
+from tests.conftest import served, spawned
 from tests.specs import spec_text, write_spec
 
 
@@ -24,30 +21,15 @@ def test_an_interrupted_apply_stops_promptly_and_a_rerun_converges_without_dupli
         faults=Faults(latency=0.2),
     )
     with served(emulator) as tenant:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reconciler",
-                "apply",
-                "--auto-approve",
-                "--concurrency",
-                "2",
-                str(tmp_path),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, **tenant.env, "PYTHONUNBUFFERED": "1"},
-        )
-        assert process.stdout is not None
-        for line in process.stdout:
-            if "created CMP-" in line:
-                break
-        process.send_signal(signal.SIGTERM)
-        signalled = time.monotonic()
-        out, _ = process.communicate(timeout=15)
-        elapsed = time.monotonic() - signalled
+        with spawned(["apply", "--auto-approve", "--concurrency", "1", str(tmp_path)], tenant.env) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                if "created CMP-" in line:
+                    break
+            process.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            out, _ = process.communicate(timeout=15)
+            elapsed = time.monotonic() - signalled
         assert process.returncode == 1
         assert elapsed < 7
         assert "SIGTERM: starting nothing new" in out

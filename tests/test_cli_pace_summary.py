@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from reconciler.emulator.faults import Faults
 from reconciler.emulator.store import Lifecycle
 from reconciler.engine.diff import Desired
 from reconciler.spec.loader import load
-from tests.conftest import Tenant, served
+from tests.conftest import Tenant, served, spawned
 from tests.fakes import FakeTime
 from tests.specs import spec_text, write_spec
 
@@ -148,18 +145,12 @@ def test_watch_makes_rounds_at_the_interval(staged: tuple[Tenant, Path, FakeTime
 
 def test_watch_stops_cleanly_on_ctrl_c(staged: tuple[Tenant, Path, FakeTime]) -> None:
     tenant, specs, _ = staged
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "pace", "--watch", str(specs)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **tenant.env, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stdout is not None
-    assert "Watching pacing on" in process.stdout.readline()
-    process.stdout.readline()
-    process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=10)
+    with spawned(["pace", "--watch", str(specs)], tenant.env) as process:
+        assert process.stdout is not None
+        assert "Watching pacing on" in process.stdout.readline()
+        process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=10)
     assert process.returncode == 0
     assert out.rstrip().endswith("pace stopped")
 

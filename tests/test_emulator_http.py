@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -16,7 +13,7 @@ import pytest
 from reconciler.emulator.app import build
 from reconciler.emulator.server import free_port
 from reconciler.emulator.store import Lifecycle
-from tests.conftest import Tenant, served
+from tests.conftest import Tenant, served, spawned
 
 
 @pytest.fixture
@@ -91,14 +88,7 @@ def tutorial_flow(http: httpx.Client, base: str) -> None:
 
 def test_the_emulator_command_serves_prints_its_url_and_stops_on_ctrl_c() -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "--port", str(port), "--token-lifetime", "60"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
+    with spawned(["emulator", "--port", str(port), "--token-lifetime", "60"], {}) as process:
         assert process.stdout is not None
         first = process.stdout.readline()
         assert f"http://127.0.0.1:{port}" in first
@@ -118,7 +108,6 @@ def test_the_emulator_command_serves_prints_its_url_and_stops_on_ctrl_c() -> Non
                 assert time.monotonic() < deadline, "emulator did not start"
                 time.sleep(0.05)
         assert response.json()["expires_in"] == 60
-    finally:
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=10)
     assert process.returncode == 0
