@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
@@ -68,3 +69,77 @@ def test_warnings_alone_keep_the_exit_code_zero(tmp_path: Path) -> None:
     code, out = run("validate", str(tmp_path))
     assert code == 0
     assert "warning: calling window start 07:00" in out
+
+
+ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "\n".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(9)
+)
+BAD_INPUTS: dict[str, tuple[str | bytes, str]] = {
+    "misspelt field": (
+        spec_text().replace("maxConcurrent", "maxConcurent"),
+        "c.yaml:11:32: error: unknown field 'maxConcurent'",
+    ),
+    "wrong type": (
+        spec_text().replace("enforceLocal: true", "enforceLocal: sometimes"),
+        "c.yaml:10:46: error: spec.dnc.enforceLocal",
+    ),
+    "out of range": (
+        spec_text().replace("maxConcurrent: 20", "maxConcurrent: 0"),
+        "c.yaml:11:47: error: spec.pacing.maxConcurrent",
+    ),
+    "missing field": (
+        spec_text().replace("  contactListId: CL-839201-AJF2\n", ""),
+        "c.yaml:7:3: error: missing",
+    ),
+    "bad enum": (spec_text().replace("PREDICTIVE", "AUTODIAL"), "c.yaml:8:15: error"),
+    "bad duration": (
+        spec_text().replace("timeout: 20s", "timeout: forever"),
+        "c.yaml:13:59: error: spec.launch.timeout: invalid duration",
+    ),
+    "abandon cap": (
+        spec_text(
+            extra="  adaptivePacing: {minCallsPerMinute: 5, maxCallsPerMinute: 25, maxAbandonRate: 0.1}\n"
+        ),
+        "c.yaml:14:81: error: maxAbandonRate 0.1 is above",
+    ),
+    "calling hours": (
+        spec_text(
+            extra='  schedule: {timeZone: UTC, windows: [{days: [SUN], start: "06:00", end: "10:00"}]}\n'
+        ),
+        "c.yaml:14:60: error: calling window start 06:00",
+    ),
+    "YAML syntax": ("apiVersion: [unclosed\n", "c.yaml:2:1: error: YAML syntax error"),
+    "duplicate key": (
+        spec_text().replace("kind: Campaign\n", "kind: Campaign\nkind: Campaign\n"),
+        "c.yaml:3:1:",
+    ),
+    "not a mapping": ("just a string\n", "c.yaml:1:1: error: document 1 is a scalar"),
+    "custom tag": ("!!python/name:os.system\n", "c.yaml:1:1: error: tag !!python/name:os.system"),
+    "alias bomb": (ALIAS_BOMB, "error: aliases expand to more than 20,000"),
+    "30 MB file": (b"a: b\n" * 6_000_000, "c.yaml:1:1: error: file is 30,000,000 bytes"),
+    "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00", "c.yaml:3:1: error: binary file"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_INPUTS))
+def test_each_class_of_bad_input_exits_1_with_its_location(tmp_path: Path, kind: str) -> None:
+    content, expected = BAD_INPUTS[kind]
+    path = tmp_path / "c.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    code, out = run("validate", str(tmp_path))
+    assert code == 1
+    assert expected in out, out
+    assert "Traceback" not in out
+
+
+def test_duplicate_names_across_files_exit_1_naming_both(tmp_path: Path) -> None:
+    write_spec(tmp_path, "a.yaml", spec_text("Twin"))
+    write_spec(tmp_path, "b.yaml", spec_text("Twin"))
+    code, out = run("validate", str(tmp_path))
+    assert code == 1
+    assert (
+        f"{tmp_path}/a.yaml:4:9: error: duplicate campaign name 'Twin' (also at {tmp_path}/b.yaml:4:9)" in out
+    )

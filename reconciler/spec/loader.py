@@ -245,6 +245,9 @@ def _pos(node: yaml.Node) -> Position:
 def _load_document(
     path: str, index: int, node: yaml.Node, budget: _Budget
 ) -> tuple[LoadedCampaign | None, list[Diagnostic]]:
+    if node.tag not in _SCALAR_TAGS | {_MAP, _SEQ}:
+        line, column = _pos(node)
+        return None, [Diagnostic(path, line, column, "error", "", _tag_message(node.tag))]
     if not isinstance(node, yaml.MappingNode):
         kind = "a list" if isinstance(node, yaml.SequenceNode) else "a scalar"
         line, column = _pos(node)
