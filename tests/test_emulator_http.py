@@ -86,9 +86,10 @@ def tutorial_flow(http: httpx.Client, base: str) -> None:
     assert set(summary) == {"totalCalls", "answered", "abandoned", "avgTalkTime", "connectRate"}
 
 
-def test_the_emulator_command_serves_prints_its_url_and_stops_on_ctrl_c() -> None:
+def test_the_emulator_command_serves_the_tutorial_client_and_stops_on_ctrl_c() -> None:
     port = free_port()
-    with spawned(["emulator", "--port", str(port), "--token-lifetime", "60"], {}) as process:
+    flags = ["--port", str(port), "--token-lifetime", "60", "--queued", "0.05", "--initializing", "0.1"]
+    with spawned(["emulator", *flags], {}) as process:
         assert process.stdout is not None
         first = process.stdout.readline()
         assert f"http://127.0.0.1:{port}" in first
@@ -108,6 +109,8 @@ def test_the_emulator_command_serves_prints_its_url_and_stops_on_ctrl_c() -> Non
                 assert time.monotonic() < deadline, "emulator did not start"
                 time.sleep(0.05)
         assert response.json()["expires_in"] == 60
+        with httpx.Client(timeout=15) as http:
+            tutorial_flow(http, f"http://127.0.0.1:{port}")
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=10)
     assert process.returncode == 0
