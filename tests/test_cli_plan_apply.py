@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
+from reconciler.emulator.app import build
 from reconciler.emulator.faults import FailStart, Faults
-from tests.conftest import Tenant
+from reconciler.emulator.store import Lifecycle
+from tests.conftest import Tenant, served
 from tests.specs import spec_text, write_spec
 
 
@@ -310,3 +313,48 @@ def test_an_unexpected_failure_is_a_message_not_a_traceback(
     code, out = tenant.run("apply", "--plan", str(saved), "--auto-approve")
     assert code == 1
     assert "error: cannot use saved plan" in out and "Traceback" not in out
+
+
+def test_unmanaged_campaigns_are_never_changed_or_deleted_even_with_prune(
+    tenant: Tenant, specs: Path
+) -> None:
+    store = tenant.emulator.store
+    theirs = store.create(
+        "Someone-Elses",
+        {
+            "description": "made in the CXone UI",
+            "dialerType": "PREVIEW",
+            "pacing": {"callsPerMinute": 3, "maxConcurrent": 3},
+            "contactListId": "CL-839201-AJF2",
+            "dnc": {"enforceNational": True, "enforceLocal": True, "listIds": []},
+            "schedule": None,
+            "labels": {"managed-by": "terraform"},
+        },
+        None,
+    )
+    assert tenant.run("apply", "--prune", "--auto-approve", str(specs))[0] == 0
+    after = store.get(theirs.id)
+    assert after is not None and after.version == 1
+    assert not [k for k in tenant.emulator.requests if theirs.id in k and not k.startswith("GET")]
+
+
+def test_a_completed_campaign_is_reported_and_not_restarted(tmp_path: Path) -> None:
+    seed = {
+        "contactLists": [{"id": "CL-TINY", "name": "tiny", "recordCount": 3, "dncCompliant": True}],
+        "dncLists": [{"id": "DNC-INTERNAL", "name": "internal", "scope": "INTERNAL", "recordCount": 1}],
+    }
+    emulator = build(":memory:", lifecycle=Lifecycle(0.05, 0.1, 0.05), seed=seed)
+    write_spec(tmp_path, "t.yaml", spec_text("Tiny", "running", list_id="CL-TINY", cpm=600))
+    with served(emulator) as tenant:
+        code, out = tenant.run("apply", "--auto-approve", str(tmp_path))
+        assert code == 0, out
+        deadline = time.monotonic() + 5
+        while tenant.campaigns()["Tiny"]["status"] != "COMPLETED":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        code, out = tenant.run("plan", "--detailed-exitcode", str(tmp_path))
+        assert code == 0
+        assert "Tiny: COMPLETED (its contact list is dialled out): reported, not restarted" in out
+        before = tenant.mutations()
+        assert tenant.run("apply", "--auto-approve", str(tmp_path))[0] == 0
+        assert tenant.mutations() == before
