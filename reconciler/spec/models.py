@@ -164,10 +164,12 @@ class Launch(_Model):
 
 
 class Comparison(_Model):
-    lt: float | None = None
-    lte: float | None = None
-    gt: float | None = None
-    gte: float | None = None
+    """Bounds on one realtime figure; every bound given must hold."""
+
+    lt: float | None = Field(default=None, description="Less than.")
+    lte: float | None = Field(default=None, description="Less than or equal to.")
+    gt: float | None = Field(default=None, description="Greater than.")
+    gte: float | None = Field(default=None, description="Greater than or equal to.")
 
     @model_validator(mode="after")
     def _at_least_one(self) -> Comparison:
@@ -185,10 +187,12 @@ class Comparison(_Model):
 
 
 class Condition(_Model):
-    answerRate: Comparison | None = None
-    abandonRate: Comparison | None = None
-    activeCalls: Comparison | None = None
-    totalCalls: Comparison | None = None
+    """Realtime figures to test; all named ones must hold."""
+
+    answerRate: Comparison | None = Field(default=None, description="Share of calls answered (0-1).")
+    abandonRate: Comparison | None = Field(default=None, description="Abandoned / live-answered calls (0-1).")
+    activeCalls: Comparison | None = Field(default=None, description="Calls in progress now.")
+    totalCalls: Comparison | None = Field(default=None, description="Calls placed so far.")
 
     @model_validator(mode="after")
     def _at_least_one(self) -> Condition:
@@ -249,15 +253,21 @@ class ComplianceOptOuts(_Model):
 
 
 class CampaignSpec(_Model):
-    description: str = Field(default="", max_length=1024)
-    dialerType: DialerType
-    contactListId: str = Field(min_length=1, examples=["CL-839201-AJF2"])
-    dnc: Dnc
-    pacing: Pacing
-    schedule: Schedule | None = None
+    description: str = Field(default="", max_length=1024, description="Free text shown in CXone.")
+    dialerType: DialerType = Field(description="How the dialer places calls.")
+    contactListId: str = Field(
+        min_length=1,
+        description="Contact list to dial: must exist, be DNC compliant and not be empty.",
+        examples=["CL-839201-AJF2"],
+    )
+    dnc: Dnc = Field(description="Do-Not-Call enforcement.")
+    pacing: Pacing = Field(description="Dialing speed and concurrency.")
+    schedule: Schedule | None = Field(default=None, description="Optional calling windows.")
     state: Literal["running", "stopped"] = Field(default="stopped", description="Desired lifecycle state.")
-    launch: Launch = Field(default_factory=Launch)
-    adaptivePacing: AdaptivePacing | None = None
+    launch: Launch = Field(default_factory=Launch, description="How apply waits for starts and stops.")
+    adaptivePacing: AdaptivePacing | None = Field(
+        default=None, description="Rules `reconciler pace` keeps the running campaign inside."
+    )
     complianceOptOuts: ComplianceOptOuts | None = Field(
         default=None,
         description="Explicit, reasoned exceptions to compliance checks. Each shows as a warning.",
@@ -273,10 +283,10 @@ class Campaign(_Model):
         json_schema_extra={"title": "CXone campaign spec (cxone-reconciler)"},
     )
 
-    apiVersion: Literal["cxone.reconciler/v1"]
-    kind: Literal["Campaign"]
-    metadata: Metadata
-    spec: CampaignSpec
+    apiVersion: Literal["cxone.reconciler/v1"] = Field(description="Spec format version.")
+    kind: Literal["Campaign"] = Field(description="Always Campaign.")
+    metadata: Metadata = Field(description="Identity and labels.")
+    spec: CampaignSpec = Field(description="The desired campaign.")
 
     @property
     def name(self) -> str:
