@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reconciler.errors import SafetyThreshold
@@ -152,7 +153,7 @@ class Plan:
         counts = {action: sum(action in c.actions for c in self.changes) for action in SUMMARY_ORDER}
         return {**counts, "unchanged": self.unchanged}
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         canonical = json.dumps(
             {
