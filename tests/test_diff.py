@@ -139,6 +139,15 @@ def test_labels_not_in_the_spec_are_removed() -> None:
     assert change.update_patch() == {"labels": {"stray": None}}
 
 
+def test_label_keys_with_dots_patch_as_one_key() -> None:
+    current = live(labels={"team": "x", "app.kubernetes.io/name": "old", **OWNED})
+    (change,) = diff(
+        [desired(labels={"team": "x", "app.kubernetes.io/name": "new", **OWNED})], [current], target="t"
+    ).changes
+    assert change.fields == (FieldChange("labels.app.kubernetes.io/name", "old", "new"),)
+    assert change.update_patch() == {"labels": {"app.kubernetes.io/name": "new"}}
+
+
 def test_a_create_lists_every_field_and_its_body_rebuilds_the_definition() -> None:
     plan = diff([desired(running=True)], [], target="t")
     (change,) = plan.changes

@@ -124,7 +124,8 @@ def nest(fields: Iterable[FieldChange]) -> dict[str, Any]:
     """Dotted paths and their new values as a nested JSON merge patch."""
     patch: dict[str, Any] = {}
     for f in fields:
-        *parents, leaf = f.path.split(".")
+        # label keys are free text and may hold dots: only the first dot is a separator
+        *parents, leaf = f.path.split(".", 1) if f.top == "labels" else f.path.split(".")
         node = patch
         for part in parents:
             node = node.setdefault(part, {})
