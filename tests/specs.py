@@ -48,3 +48,18 @@ def write_spec(directory: Path, filename: str, *documents: dict[str, Any] | str)
     texts = [d if isinstance(d, str) else yaml.safe_dump(d, sort_keys=False) for d in documents]
     path.write_text("---\n".join(texts), encoding="utf-8")
     return path
+
+
+def api_definition(name: str = "Q3-Enterprise-Outbound", **fields: Any) -> dict[str, Any]:
+    """A campaign definition as the CXone API takes it (no spec around it)."""
+    return {
+        "name": name,
+        "description": "renewals",
+        "dialerType": "PREDICTIVE",
+        "pacing": {"callsPerMinute": 10, "maxConcurrent": 20},
+        "contactListId": "CL-839201-AJF2",
+        "dnc": {"enforceNational": True, "enforceLocal": True, "listIds": ["DNC-INTERNAL"]},
+        "schedule": None,
+        "labels": {"team": "sales"},
+        **fields,
+    }

@@ -12,7 +12,7 @@ from reconciler.emulator.app import build
 from reconciler.emulator.faults import FailStart, Faults
 from reconciler.emulator.store import Lifecycle
 from tests.conftest import Tenant, served
-from tests.specs import spec_text, write_spec
+from tests.specs import api_definition, spec_text, write_spec
 
 
 @pytest.fixture
@@ -132,19 +132,8 @@ def test_pacing_inside_the_adaptive_range_is_not_drift(tenant: Tenant, tmp_path:
 
 def test_a_spec_naming_an_unowned_campaign_is_refused_unless_adopted(tenant: Tenant, specs: Path) -> None:
     store = tenant.emulator.store
-    store.create(
-        "Alpha",
-        {
-            "description": "made by hand",
-            "dialerType": "PREDICTIVE",
-            "pacing": {"callsPerMinute": 10, "maxConcurrent": 20},
-            "contactListId": "CL-839201-AJF2",
-            "dnc": {"enforceNational": True, "enforceLocal": True, "listIds": ["DNC-INTERNAL"]},
-            "schedule": None,
-            "labels": {"owner": "ops"},
-        },
-        None,
-    )
+    by_hand = api_definition("Alpha", description="made by hand", labels={"owner": "ops"})
+    store.create(by_hand.pop("name"), by_hand, None)
     code, out = tenant.run("plan", str(specs))
     assert code == 3
     assert "not managed by cxone-reconciler: Alpha" in out and "--adopt" in out
@@ -319,19 +308,8 @@ def test_unmanaged_campaigns_are_never_changed_or_deleted_even_with_prune(
     tenant: Tenant, specs: Path
 ) -> None:
     store = tenant.emulator.store
-    theirs = store.create(
-        "Someone-Elses",
-        {
-            "description": "made in the CXone UI",
-            "dialerType": "PREVIEW",
-            "pacing": {"callsPerMinute": 3, "maxConcurrent": 3},
-            "contactListId": "CL-839201-AJF2",
-            "dnc": {"enforceNational": True, "enforceLocal": True, "listIds": []},
-            "schedule": None,
-            "labels": {"managed-by": "terraform"},
-        },
-        None,
-    )
+    other = api_definition("Someone-Elses", dialerType="PREVIEW", labels={"managed-by": "terraform"})
+    theirs = store.create(other.pop("name"), other, None)
     assert tenant.run("apply", "--prune", "--auto-approve", str(specs))[0] == 0
     after = store.get(theirs.id)
     assert after is not None and after.version == 1

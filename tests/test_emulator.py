@@ -26,19 +26,7 @@ from reconciler.errors import (
 )
 from tests.conftest import client_for
 from tests.fakes import FakeTime
-
-
-def definition(name: str = "Q3-Enterprise-Outbound", **fields: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "description": "renewals",
-        "dialerType": "PREDICTIVE",
-        "pacing": {"callsPerMinute": 10, "maxConcurrent": 20},
-        "contactListId": "CL-839201-AJF2",
-        "dnc": {"enforceNational": True, "enforceLocal": True, "listIds": ["DNC-INTERNAL"]},
-        "labels": {"team": "sales"},
-        **fields,
-    }
+from tests.specs import api_definition as definition
 
 
 async def token(raw: httpx.AsyncClient, **form: str) -> httpx.Response:

@@ -16,21 +16,13 @@ from reconciler.engine.waiter import BATCH_THRESHOLD, Waiter
 from reconciler.errors import OperationFailed
 from tests.conftest import client_for
 from tests.fakes import FakeTime
+from tests.specs import api_definition
 
 FAST = Launch(poll_interval=1.0, poll_jitter=0.5, timeout=30.0)
 
 
 def definition(name: str) -> dict[str, object]:
-    return {
-        "name": name,
-        "description": "",
-        "dialerType": "PREDICTIVE",
-        "pacing": {"callsPerMinute": 10, "maxConcurrent": 20},
-        "contactListId": "CL-839201-AJF2",
-        "dnc": {"enforceNational": True, "enforceLocal": True, "listIds": []},
-        "schedule": None,
-        "labels": {"managed-by": "cxone-reconciler"},
-    }
+    return api_definition(name, labels={"managed-by": "cxone-reconciler"})
 
 
 async def started(api: CxoneClient, count: int) -> list[str]:
