@@ -18,7 +18,7 @@ from reconciler import aio
 from reconciler.cxone.client import CxoneClient
 from reconciler.cxone.models import ApiCampaign
 from reconciler.engine.diff import is_owned
-from reconciler.errors import ApiError, PreconditionFailed
+from reconciler.errors import ApiError, NotFound, PreconditionFailed
 from reconciler.pacing import decide, decision_json
 from reconciler.spec.models import AdaptivePacing, Campaign
 
@@ -96,16 +96,20 @@ async def watch(
     stop: asyncio.Event,
     rounds: int | None = None,
 ) -> None:
-    """Each adaptive campaign on its own interval (plus up to 10 % jitter) until stopped."""
+    """Each adaptive campaign on its own interval (plus up to 10 % jitter) until stopped.
+
+    Nothing here ends the watch but ``stop``: an API outage, even at start-up,
+    is reported and retried on the next round.
+    """
     runtime = client.runtime
-    ids = {c.name: c.id for c in await client.list_campaigns() if is_owned(c)}
+    directory = _Directory(client)
 
     async def follow(spec: Campaign) -> None:
         rules = spec.spec.adaptivePacing
         assert rules is not None
         done = 0
         while not stop.is_set():
-            report(await _watch_round(spec, ids.get(spec.name)))
+            report(await watch_round(spec))
             done += 1
             if rounds is not None and done >= rounds:
                 return
@@ -113,11 +117,15 @@ async def watch(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
-    async def _watch_round(spec: Campaign, campaign_id: str | None) -> dict[str, Any]:
-        if campaign_id is None:
-            return {"name": spec.name, "skipped": "no managed campaign of that name; apply first"}
+    async def watch_round(spec: Campaign) -> dict[str, Any]:
         try:
+            campaign_id = await directory.find(spec.name)
+            if campaign_id is None:
+                return {"name": spec.name, "skipped": "no managed campaign of that name; apply first"}
             campaign = await client.get_campaign(campaign_id)
+        except NotFound:
+            directory.forget(spec.name)
+            return {"name": spec.name, "skipped": "the campaign is gone; looking it up again next round"}
         except ApiError as error:
             return {"name": spec.name, "skipped": f"API error, retrying next round: {error}"}
         paced = select([spec], [campaign])
@@ -126,3 +134,32 @@ async def watch(
         return await pace_one(client, paced[0], dry_run=dry_run, now=now)
 
     await aio.gather(*(follow(s) for s in specs if s.spec.adaptivePacing is not None))
+
+
+class _Directory:
+    """Campaign ids by name, from list reads shared by every follower.
+
+    A name not found is looked up again at most every ``REFRESH`` seconds.
+    """
+
+    REFRESH = 30.0
+
+    def __init__(self, client: CxoneClient) -> None:
+        self._client = client
+        self._ids: dict[str, str] = {}
+        self._listed_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def find(self, name: str) -> str | None:
+        async with self._lock:
+            now = self._client.runtime.monotonic()
+            stale = self._listed_at is None or now - self._listed_at >= self.REFRESH
+            if name not in self._ids and stale:
+                live = await self._client.list_campaigns()
+                self._ids = {c.name: c.id for c in live if is_owned(c)}
+                self._listed_at = now
+            return self._ids.get(name)
+
+    def forget(self, name: str) -> None:
+        self._ids.pop(name, None)
+        self._listed_at = None

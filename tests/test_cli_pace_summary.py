@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -16,8 +17,9 @@ from reconciler.emulator.dialer import DialerModel, Profile
 from reconciler.emulator.faults import Faults
 from reconciler.emulator.store import Lifecycle
 from reconciler.engine.diff import Desired
+from reconciler.pacer import watch
 from reconciler.spec.loader import load
-from tests.conftest import Tenant, served, spawned
+from tests.conftest import Tenant, client_for, served, spawned
 from tests.fakes import FakeTime
 from tests.specs import spec_text, write_spec
 
@@ -200,3 +202,24 @@ def test_summary_as_csv_table_and_markdown(staged: tuple[Tenant, Path, FakeTime]
     code, out = tenant.run("summary", "--format", "markdown", str(specs))
     assert out.startswith("### Campaign performance")
     assert ":warning:" in out and "**total (5)**" in out
+
+
+async def test_watch_rides_out_an_outage_at_start_up(staged: tuple[Tenant, Path, FakeTime]) -> None:
+    tenant, specs, clock = staged
+    emulator = tenant.emulator
+    emulator.faults = Faults(broken=("/api/campaigns",))
+    rules = [c.campaign for c in load([str(specs)]).campaigns if c.name == "High-Answer"]
+    reports: list[dict[str, object]] = []
+
+    def report(entry: dict[str, object]) -> None:
+        reports.append(entry)
+        emulator.faults = Faults()  # the outage ends after the first round
+
+    async with client_for(emulator, clock) as client:
+        await watch(
+            client, rules, dry_run=False, now=clock.wall, report=report, stop=asyncio.Event(), rounds=2
+        )
+    assert len(reports) == 2
+    assert str(reports[0]["skipped"]).startswith("API error, retrying next round")
+    assert reports[1]["applied"] is True
+    assert cpm(tenant, "High-Answer") == 25
