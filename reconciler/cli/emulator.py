@@ -9,13 +9,11 @@ from pathlib import Path
 import click
 
 from reconciler.cli.base import handled, main
-from reconciler.emulator.app import ALL_SCOPES, DEMO_CLIENT, ApiClient
-from reconciler.emulator.app import build as build_emulator
-from reconciler.emulator.dialer import DialerModel
-from reconciler.emulator.faults import FailStart, Faults
-from reconciler.emulator.seed import load_seed
-from reconciler.emulator.server import server
-from reconciler.emulator.store import Lifecycle
+from reconciler.settings import ALL_SCOPES
+
+# The emulator's server stack (starlette, uvicorn) is imported when the command
+# runs, so that every other command starts without it.
+SCOPES = tuple(ALL_SCOPES.split())
 
 
 def _loopback(host: str) -> bool:
@@ -27,21 +25,21 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _parse_client(value: str) -> ApiClient:
+def _parse_client(value: str) -> tuple[str, str, tuple[str, ...]]:
     client_id, _, rest = value.partition(":")
     secret, _, scopes = rest.partition(":")
     if not client_id or not secret:
         raise click.BadParameter(f"expected ID:SECRET[:scope,scope...], got {value!r}")
-    granted = tuple(s for s in scopes.replace(",", " ").split() if s) or ALL_SCOPES
-    unknown = [s for s in granted if s not in ALL_SCOPES]
+    granted = tuple(s for s in scopes.replace(",", " ").split() if s) or SCOPES
+    unknown = [s for s in granted if s not in SCOPES]
     if unknown:
-        raise click.BadParameter(f"unknown scope(s) {', '.join(unknown)}; known: {' '.join(ALL_SCOPES)}")
-    return ApiClient(client_id, secret, granted)
+        raise click.BadParameter(f"unknown scope(s) {', '.join(unknown)}; known: {' '.join(SCOPES)}")
+    return client_id, secret, granted
 
 
-def _parse_fail_start(value: str) -> FailStart:
+def _parse_fail_start(value: str) -> tuple[str, str]:
     pattern, _, code = value.partition("=")
-    return FailStart(pattern, code or "DIALER_SESSION_FAILURE")
+    return pattern, code or "DIALER_SESSION_FAILURE"
 
 
 @main.command()
@@ -115,7 +113,15 @@ def emulator(
     dialer_speed: float,
 ) -> None:
     """Serve the bundled CXone emulator over HTTP (Ctrl-C stops it)."""
-    extra = tuple(_parse_client(c) for c in clients)
+    from reconciler.emulator.app import DEMO_CLIENT, ApiClient
+    from reconciler.emulator.app import build as build_emulator
+    from reconciler.emulator.dialer import DialerModel
+    from reconciler.emulator.faults import FailStart, Faults
+    from reconciler.emulator.seed import load_seed
+    from reconciler.emulator.server import server
+    from reconciler.emulator.store import Lifecycle
+
+    extra = tuple(ApiClient(*_parse_client(c)) for c in clients)
     instance = build_emulator(
         db or ":memory:",
         clients=(DEMO_CLIENT, *extra),
@@ -126,7 +132,7 @@ def emulator(
             latency=latency,
             error_rate=error_rate,
             rate_limit=rate_limit,
-            fail_start=tuple(_parse_fail_start(f) for f in fail_start),
+            fail_start=tuple(FailStart(*_parse_fail_start(f)) for f in fail_start),
             broken=broken,
         ),
         seed=load_seed(Path(seed_file)) if seed_file else None,
