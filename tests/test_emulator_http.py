@@ -116,3 +116,46 @@ def test_the_emulator_command_serves_the_tutorial_client_and_stops_on_ctrl_c() -
     assert process.returncode == 0
     assert "emulator stopped" in out
     assert "Traceback" not in out
+
+
+def test_emulator_flags_add_clients_and_refuse_unknown_scopes() -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    bad = CliRunner().invoke(main, ["emulator", "--client", "ci:s3cret:campaign:read,admin:all"])
+    assert bad.exit_code == 2
+    assert "unknown scope(s) admin:all" in bad.output
+    port = free_port()
+    flags = [
+        "--port",
+        str(port),
+        "--client",
+        "ci:ci-secret:campaign:read",
+        "--fail-start",
+        "Broken-*=NO_TRUNKS",
+    ]
+    with spawned(["emulator", *flags], {}) as process:
+        assert process.stdout is not None
+        process.stdout.readline()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                token = httpx.post(
+                    f"http://127.0.0.1:{port}/oauth/token",
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": "ci",
+                        "client_secret": "ci-secret",
+                    },
+                )
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, "emulator did not start"
+                time.sleep(0.05)
+        assert token.json()["scope"] == "campaign:read"
+        headers = {"Authorization": "Bearer " + token.json()["access_token"]}
+        denied = httpx.get(f"http://127.0.0.1:{port}/api/contactlists", headers=headers)
+        assert denied.json()["errorCode"] == "INSUFFICIENT_SCOPE"
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)

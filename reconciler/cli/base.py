@@ -47,6 +47,8 @@ def handled(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(1)
+        except (click.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise  # click reports these itself (usage errors exit 2)
         except Exception as error:  # a bug: say so plainly, keep the details for -v
             click.secho(f"error: unexpected {type(error).__name__}: {error}", fg="red", err=True)
             if _verbose():
