@@ -106,6 +106,8 @@ class Store:
         self.clock = clock
         self.lifecycle = lifecycle or Lifecycle()
         self.dialer = dialer or DialerModel()
+        self._record_counts: dict[str, int] = {}
+        """Contact list sizes, read once: lists change only when seeded."""
 
     def close(self) -> None:
         self._db.close()
@@ -129,6 +131,7 @@ class Store:
         return count > 0
 
     def seed(self, contact_lists: list[dict[str, Any]], dnc_lists: list[dict[str, Any]]) -> None:
+        self._record_counts.clear()
         with self.transaction() as db:
             db.execute("DELETE FROM contact_lists")
             db.execute("DELETE FROM dnc_lists")
@@ -317,8 +320,11 @@ class Store:
         return row.op_at + self.lifecycle.queued + self.lifecycle.initializing
 
     def _record_count(self, row: Row) -> int:
-        cl = self.contact_list(row.definition["contactListId"])
-        return int(cl["recordCount"]) if cl else 0
+        list_id = row.definition["contactListId"]
+        if list_id not in self._record_counts:
+            cl = self.contact_list(list_id)
+            self._record_counts[list_id] = int(cl["recordCount"]) if cl else 0
+        return self._record_counts[list_id]
 
     def placed(self, row: Row, now: float) -> float:
         """Calls placed up to ``now`` (capped by the contact list's size)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.cxone.models import ACTIVE, ApiCampaign
-from reconciler.engine.plan import Change, FieldChange, Launch, Plan
+from reconciler.engine.plan import ACTIONS, Change, FieldChange, Launch, Plan
 from reconciler.errors import OwnershipConflict
 from reconciler.spec.models import MANAGED_BY_KEY, MANAGED_BY_VALUE, Campaign
 
@@ -136,7 +136,7 @@ def plan_campaign(desired: Desired, live: ApiCampaign | None) -> Change:
         actions.add("stop")
     if status == "ERROR" and live.lastError is not None:
         notes.append(f"in ERROR: {live.lastError.errorCode}: {live.lastError.errorMessage}")
-    ordered = tuple(a for a in ("create", "adopt", "stop", "update", "start", "delete") if a in actions)
+    ordered = tuple(a for a in ACTIONS if a in actions)
     return Change(
         name=desired.name,
         campaign_id=live.id,

@@ -46,10 +46,9 @@ async def check_fresh(client: CxoneClient, plan: Plan, *, target: str) -> None:
         name for name, version in plan.versions.items() if name not in live or live[name].version != version
     )
     moved += sorted(c.name for c in plan.changes if "create" in c.actions and c.name in live)
+    planned = {c.name for c in plan.changes}
     appeared = sorted(
-        c.name
-        for c in live.values()
-        if is_owned(c) and c.name not in plan.versions and not any(ch.name == c.name for ch in plan.changes)
+        c.name for c in live.values() if is_owned(c) and c.name not in plan.versions and c.name not in planned
     )
     if moved or appeared:
         raise StalePlan(
