@@ -113,6 +113,14 @@ def campaign_route(mock: respx.MockRouter, *responses: httpx.Response) -> respx.
     return route
 
 
+def invalid_token() -> httpx.Response:
+    return httpx.Response(
+        401,
+        json={"errorCode": "INVALID_TOKEN", "errorMessage": "expired"},
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )
+
+
 def ok() -> httpx.Response:
     return httpx.Response(200, json=CAMPAIGN, headers={"ETag": '"1"'})
 
@@ -182,11 +190,7 @@ async def test_short_lived_tokens_refresh_proportionally_earlier(
 async def test_invalid_token_forces_one_refresh_and_one_replay(
     client: CxoneClient, mock: respx.MockRouter, tokens: Tokens
 ) -> None:
-    expired = httpx.Response(
-        401,
-        json={"errorCode": "INVALID_TOKEN", "errorMessage": "expired"},
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
+    expired = invalid_token()
     route = campaign_route(mock, expired, ok())
     campaign = await client.get_campaign("CMP-000001")
     assert campaign.id == "CMP-000001"
@@ -200,11 +204,7 @@ async def test_invalid_token_forces_one_refresh_and_one_replay(
 async def test_a_second_invalid_token_is_final(
     client: CxoneClient, mock: respx.MockRouter, tokens: Tokens
 ) -> None:
-    expired = httpx.Response(
-        401,
-        json={"errorCode": "INVALID_TOKEN", "errorMessage": "revoked"},
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
+    expired = invalid_token()
     route = campaign_route(mock, expired)
     with pytest.raises(AuthError) as caught:
         await client.get_campaign("CMP-000001")
@@ -496,11 +496,7 @@ async def test_no_secret_or_token_appears_in_output_logs_errors_or_reprs(
     root.setLevel(logging.DEBUG)
     http_log.setLevel(logging.DEBUG)
     captured: list[str] = []
-    expired = httpx.Response(
-        401,
-        json={"errorCode": "INVALID_TOKEN", "errorMessage": "x"},
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )
+    expired = invalid_token()
     try:
         campaign_route(
             mock, expired, ok(), httpx.Response(503, json={"errorCode": "X", "errorMessage": "x"}), ok()

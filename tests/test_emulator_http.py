@@ -86,6 +86,20 @@ def tutorial_flow(http: httpx.Client, base: str) -> None:
     assert set(summary) == {"totalCalls", "answered", "abandoned", "avgTalkTime", "connectRate"}
 
 
+def first_token(port: int, client_id: str, secret: str) -> httpx.Response:
+    """A token from an emulator that is still starting up (10 s at most)."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return httpx.post(
+                f"http://127.0.0.1:{port}/oauth/token",
+                data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+            )
+        except httpx.ConnectError:
+            assert time.monotonic() < deadline, "emulator did not start"
+            time.sleep(0.05)
+
+
 def test_the_emulator_command_serves_the_tutorial_client_and_stops_on_ctrl_c() -> None:
     port = free_port()
     flags = ["--port", str(port), "--token-lifetime", "60", "--queued", "0.05", "--initializing", "0.1"]
@@ -93,21 +107,7 @@ def test_the_emulator_command_serves_the_tutorial_client_and_stops_on_ctrl_c() -
         assert process.stdout is not None
         first = process.stdout.readline()
         assert f"http://127.0.0.1:{port}" in first
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                response = httpx.post(
-                    f"http://127.0.0.1:{port}/oauth/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": "demo",
-                        "client_secret": "demo-secret",
-                    },
-                )
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline, "emulator did not start"
-                time.sleep(0.05)
+        response = first_token(port, "demo", "demo-secret")
         assert response.json()["expires_in"] == 60
         with httpx.Client(timeout=15) as http:
             tutorial_flow(http, f"http://127.0.0.1:{port}")
@@ -138,21 +138,7 @@ def test_emulator_flags_add_clients_and_refuse_unknown_scopes() -> None:
     with spawned(["emulator", *flags], {}) as process:
         assert process.stdout is not None
         process.stdout.readline()
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                token = httpx.post(
-                    f"http://127.0.0.1:{port}/oauth/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": "ci",
-                        "client_secret": "ci-secret",
-                    },
-                )
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline, "emulator did not start"
-                time.sleep(0.05)
+        token = first_token(port, "ci", "ci-secret")
         assert token.json()["scope"] == "campaign:read"
         headers = {"Authorization": "Bearer " + token.json()["access_token"]}
         denied = httpx.get(f"http://127.0.0.1:{port}/api/contactlists", headers=headers)
