@@ -113,3 +113,19 @@ def decision_json(
         "reason": reason,
         "applied": applied,
     }
+
+
+def describe(entry: dict[str, Any]) -> str:
+    """One line for a decision (or a skipped round) as `pace` prints it."""
+    if "skipped" in entry:
+        return f"{entry['name']}: skipped: {entry['skipped']}"
+    before, after = entry["from"], entry["to"]
+    move = (
+        f"{before['callsPerMinute']} -> {after['callsPerMinute']} calls/min"
+        if before["callsPerMinute"] != after["callsPerMinute"]
+        else f"{before['callsPerMinute']} calls/min"
+    )
+    if before["maxConcurrent"] != after["maxConcurrent"]:
+        move += f", maxConcurrent {before['maxConcurrent']} -> {after['maxConcurrent']}"
+    state = "applied" if entry["applied"] else "unchanged" if before == after else "not applied"
+    return f"{entry['name']}: {move} [{state}]: {entry['reason']}"

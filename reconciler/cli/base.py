@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 import os
+import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -152,3 +155,23 @@ def change_options(func: F) -> F:
     for option in reversed(_change_options):
         func = option(func)
     return func
+
+
+@contextlib.contextmanager
+def stop_on_signals(announce: Callable[[str], None] | None = None) -> Iterator[asyncio.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs (in a running event loop)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def received(signame: str) -> None:
+        if announce is not None and not stop.is_set():
+            announce(signame)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, received, sig.name)
+    try:
+        yield stop
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

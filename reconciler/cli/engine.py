@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
 import click
 
-from reconciler.cli.base import change_options, current_target, handled, load_specs, main, style
+from reconciler.cli.base import (
+    change_options,
+    current_target,
+    handled,
+    load_specs,
+    main,
+    stop_on_signals,
+    style,
+)
 from reconciler.cxone.client import CxoneClient
 from reconciler.engine import render
 from reconciler.engine import saved as saved_plan
@@ -147,32 +154,21 @@ def apply(
 
 
 async def _execute(client: CxoneClient, plan: Plan, concurrency: int) -> list[Outcome]:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def interrupted(signame: str) -> None:
-        if not stop.is_set():
-            click.echo(
-                f"\n{signame}: starting nothing new; finishing what is in flight (5 s at most)", err=True
-            )
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, interrupted, sig.name)
+    def announce(signame: str) -> None:
+        click.echo(f"\n{signame}: starting nothing new; finishing what is in flight (5 s at most)", err=True)
 
     click.echo("")
-    try:
-        with ApplyProgress(len(plan.changes), live=sys.stdout.isatty()) as shown:
-            executor = Executor(
-                client,
-                plan,
-                runtime=client.runtime,
-                concurrency=concurrency,
-                stop=stop,
-                progress=shown.step,
-                on_finish=shown.finished,
-            )
-            return await executor.run()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    with (
+        stop_on_signals(announce) as stop,
+        ApplyProgress(len(plan.changes), live=sys.stdout.isatty()) as shown,
+    ):
+        executor = Executor(
+            client,
+            plan,
+            runtime=client.runtime,
+            concurrency=concurrency,
+            stop=stop,
+            progress=shown.step,
+            on_finish=shown.finished,
+        )
+        return await executor.run()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import time
 from typing import Any
 
 import click
 
 from reconciler import summary as performance
-from reconciler.cli.base import current_target, handled, load_specs, main
+from reconciler.cli.base import current_target, handled, load_specs, main, stop_on_signals
 from reconciler.pacer import pace_round
 from reconciler.pacer import watch as watch_pacing
+from reconciler.pacing import describe
 from reconciler.session import connect
 from reconciler.summary import Row, collect
 
@@ -44,7 +44,7 @@ def pace(paths: tuple[str, ...], dry_run: bool, watch: bool, rounds: int | None,
             return
         click.echo(f"Target: {target.label}")
         for d in decisions:
-            click.echo(_decision_line(d))
+            click.echo(describe(d))
         if not decisions:
             click.echo("No managed RUNNING campaign with adaptivePacing.")
         return
@@ -53,23 +53,20 @@ def pace(paths: tuple[str, ...], dry_run: bool, watch: bool, rounds: int | None,
         if fmt == "json":
             click.echo(json.dumps({"time": _now(), **entry}))
         else:
-            click.echo(f"{_now()} {_decision_line(entry)}")
+            click.echo(f"{_now()} {describe(entry)}")
 
     async def forever() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        async with connect(target) as client:
-            await watch_pacing(
-                client,
-                specs,
-                dry_run=dry_run,
-                now=client.runtime.wall,
-                report=report,
-                stop=stop,
-                rounds=rounds,
-            )
+        with stop_on_signals() as stop:
+            async with connect(target) as client:
+                await watch_pacing(
+                    client,
+                    specs,
+                    dry_run=dry_run,
+                    now=client.runtime.wall,
+                    report=report,
+                    stop=stop,
+                    rounds=rounds,
+                )
 
     if fmt == "text":
         click.echo(f"Watching pacing on {target.label} (Ctrl-C stops)")
@@ -80,17 +77,6 @@ def pace(paths: tuple[str, ...], dry_run: bool, watch: bool, rounds: int | None,
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _decision_line(entry: dict[str, Any]) -> str:
-    if "skipped" in entry:
-        return f"{entry['name']}: skipped: {entry['skipped']}"
-    before, after = entry["from"]["callsPerMinute"], entry["to"]["callsPerMinute"]
-    move = f"{before} -> {after} calls/min" if before != after else f"{before} calls/min"
-    if entry["from"]["maxConcurrent"] != entry["to"]["maxConcurrent"]:
-        move += f", maxConcurrent {entry['from']['maxConcurrent']} -> {entry['to']['maxConcurrent']}"
-    state = "applied" if entry["applied"] else "unchanged" if entry["from"] == entry["to"] else "not applied"
-    return f"{entry['name']}: {move} [{state}]: {entry['reason']}"
 
 
 @main.command()
