@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler import aio
 from reconciler.cxone.models import CampaignSummary
+from reconciler.engine.diff import is_owned
 from reconciler.spec.compliance import LEGAL_ABANDON_CAP
-from reconciler.spec.models import MANAGED_BY_KEY, MANAGED_BY_VALUE, Campaign
+from reconciler.spec.models import Campaign
 
 if TYPE_CHECKING:
     from reconciler.cxone.client import CxoneClient
@@ -49,9 +50,7 @@ class Row:
 
 async def collect(client: CxoneClient, specs: Sequence[Campaign]) -> tuple[list[Row], list[str]]:
     """Rows for the owned campaigns the specs name; the names not found live."""
-    live = {
-        c.name: c for c in await client.list_campaigns() if c.labels.get(MANAGED_BY_KEY) == MANAGED_BY_VALUE
-    }
+    live = {c.name: c for c in await client.list_campaigns() if is_owned(c)}
     named = [s for s in specs if s.name in live]
     missing = [s.name for s in specs if s.name not in live]
     stats = await aio.gather(*(client.statistics(live[s.name].id) for s in named))

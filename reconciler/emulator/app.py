@@ -131,7 +131,7 @@ class Emulator:
     async def _not_allowed(self, request: Request, exc: Exception) -> Response:
         return Problem(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed here").response()
 
-    def _authorize(self, request: Request, scope: str) -> str:
+    def _authorize(self, request: Request, scope: str) -> None:
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
             raise Problem(401, "UNAUTHORIZED", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
@@ -143,7 +143,7 @@ class Emulator:
                 "the access token is expired, revoked or unknown",
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
-        client_id, scopes = found
+        _, scopes = found
         if scope not in scopes:
             raise Problem(
                 403,
@@ -151,7 +151,6 @@ class Emulator:
                 f"this operation needs scope {scope}",
                 headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
             )
-        return client_id
 
     def _campaign(self, request: Request) -> Row:
         row = self.store.get(request.path_params["campaign_id"])
