@@ -174,11 +174,6 @@ class CxoneClient:
             attempt,
         )
 
-    @property
-    def mutations(self) -> int:
-        """Mutating requests sent (POST, PATCH, DELETE), token requests excluded."""
-        return sum(self.sent[m] for m in ("POST", "PATCH", "DELETE")) - self.auth.token_requests
-
     async def _call(
         self,
         method: str,
