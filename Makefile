@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit schema bench emulator clean
+.PHONY: demo test lint typecheck unit schema bench emulator clean fresh-clone
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 
 emulator: $(STAMP)
 	$(BIN)/reconciler emulator
+
+## fresh-clone: clone HEAD into an empty temporary folder and run make test there (hermetic build check)
+fresh-clone:
+	bash scripts/fresh-clone-check.sh test
 
 clean:
 	rm -rf $(VENV) .reconciler .pytest_cache .mypy_cache .ruff_cache
