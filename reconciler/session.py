@@ -11,9 +11,12 @@ import httpx
 
 from reconciler.cxone.auth import ClientCredentials
 from reconciler.cxone.client import CxoneClient
-from reconciler.cxone.resilience import ResilienceConfig, Runtime
+from reconciler.cxone.resilience import ResilienceConfig
 from reconciler.errors import ConfigError
+from reconciler.providers.campaigns import CampaignsTenant
+from reconciler.runtime import Runtime
 from reconciler.settings import Target
+from reconciler.tenant import Tenant
 
 SANDBOX_DIALER_SPEED = 60.0
 """The sandbox's simulated dialer places a minute's calls every second, so that
@@ -65,3 +68,15 @@ async def connect(
     )
     async with client:
         yield client
+
+
+@asynccontextmanager
+async def open_tenant(
+    target: Target,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    runtime: Runtime | None = None,
+) -> AsyncIterator[Tenant]:
+    """The target as a ``Tenant`` through its provider (today: cxone-campaigns)."""
+    async with connect(target, transport=transport, runtime=runtime) as client:
+        yield CampaignsTenant(client)

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -41,6 +41,7 @@ def client_for(
     client_id: str = "demo",
     secret: str = "demo-secret",
     scope: str = "",
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
 ) -> CxoneClient:
     auth = ClientCredentials(
         token_url=f"{BASE}/oauth/token",
@@ -50,7 +51,9 @@ def client_for(
         clock=clock.monotonic,
         wall=clock.wall,
     )
-    transport = ContractTransport(httpx.ASGITransport(app=emulator.app))
+    transport: httpx.AsyncBaseTransport = ContractTransport(httpx.ASGITransport(app=emulator.app))
+    if wrap is not None:
+        transport = wrap(transport)
     return CxoneClient(
         base_url=BASE,
         auth=auth,

@@ -14,6 +14,9 @@ from reconciler.engine.diff import Desired, diff, field_changes
 from reconciler.engine.plan import Change, FieldChange, Launch, Plan, check_safety
 from reconciler.engine.render import render_markdown, render_text
 from reconciler.errors import OwnershipConflict, SafetyThreshold
+from reconciler.providers.campaigns import idempotency_key, merge_patch
+from reconciler.providers.campaigns import live as as_live
+from reconciler.tenant import Action, LiveCampaign
 
 OWNED = {"managed-by": "cxone-reconciler"}
 
@@ -38,18 +41,10 @@ def desired(
     return Desired(name, definition(name, **fields), running, Launch(), pacing_range)
 
 
-def live(name: str = "A", status: str = "STOPPED", version: int = 1, **fields: Any) -> ApiCampaign:
-    body = definition(name, **fields)
-    return ApiCampaign.model_validate(
-        {
-            **body,
-            "id": f"CMP-{name}",
-            "status": status,
-            "version": version,
-            "createdAt": "t",
-            "updatedAt": "t",
-        }
-    )
+def live(name: str = "A", status: str = "STOPPED", version: int = 1, **fields: Any) -> LiveCampaign:
+    """A live campaign as the campaigns provider reads it (its normal form included)."""
+    body = {**definition(name, **fields), "id": f"CMP-{name}", "status": status, "version": version}
+    return as_live(ApiCampaign.model_validate({**body, "createdAt": "t", "updatedAt": "t"}))
 
 
 def test_identical_definitions_are_unchanged_whatever_the_dnc_list_order() -> None:
@@ -98,7 +93,7 @@ def test_locked_fields_of_an_active_campaign_need_a_restart(locked: dict[str, An
 def test_unlocked_fields_of_an_active_campaign_update_in_place() -> None:
     (change,) = diff([desired(description="new")], [live(status="RUNNING")], target="t").changes
     assert change.actions == ("update",)
-    assert change.update_patch() == {"description": "new"}
+    assert merge_patch(change.update_fields()) == {"description": "new"}
 
 
 def test_a_desired_stop_with_a_locked_change_stops_then_updates() -> None:
@@ -136,7 +131,7 @@ def test_adding_or_removing_a_schedule_is_one_field() -> None:
 def test_labels_not_in_the_spec_are_removed() -> None:
     (change,) = diff([desired()], [live(labels={"team": "x", "stray": "y", **OWNED})], target="t").changes
     assert change.fields == (FieldChange("labels.stray", "y", None),)
-    assert change.update_patch() == {"labels": {"stray": None}}
+    assert merge_patch(change.update_fields()) == {"labels": {"stray": None}}
 
 
 def test_label_keys_with_dots_patch_as_one_key() -> None:
@@ -145,14 +140,14 @@ def test_label_keys_with_dots_patch_as_one_key() -> None:
         [desired(labels={"team": "x", "app.kubernetes.io/name": "new", **OWNED})], [current], target="t"
     ).changes
     assert change.fields == (FieldChange("labels.app.kubernetes.io/name", "old", "new"),)
-    assert change.update_patch() == {"labels": {"app.kubernetes.io/name": "new"}}
+    assert merge_patch(change.update_fields()) == {"labels": {"app.kubernetes.io/name": "new"}}
 
 
 def test_a_create_lists_every_field_and_its_body_rebuilds_the_definition() -> None:
     plan = diff([desired(running=True)], [], target="t")
     (change,) = plan.changes
     assert change.actions == ("create", "start")
-    body = change.create_body()
+    body = {"name": change.name, **merge_patch(change.fields)}
     expected = definition()
     expected.pop("schedule")
     assert body == expected
@@ -164,7 +159,7 @@ def test_unowned_names_are_an_ownership_conflict_unless_adopted() -> None:
         diff([desired()], [foreign], target="t")
     (change,) = diff([desired(running=False)], [foreign], target="t", adopt=True).changes
     assert change.actions == ("adopt",)
-    assert change.adopt_patch() == {"labels": {"managed-by": "cxone-reconciler"}}
+    assert merge_patch(change.adopt_fields()) == {"labels": {"managed-by": "cxone-reconciler"}}
 
 
 def test_unowned_campaigns_without_specs_are_never_touched() -> None:
@@ -191,7 +186,7 @@ def test_changes_are_sorted_and_the_fingerprint_is_reproducible() -> None:
 
 def test_actions_must_be_in_the_fixed_order() -> None:
     with pytest.raises(ValueError, match="order"):
-        Change("A", None, ("start", "create"))
+        Change("A", None, (Action.START, Action.CREATE))
 
 
 def test_a_saved_plan_round_trips_and_detects_edits() -> None:
@@ -205,18 +200,25 @@ def test_a_saved_plan_round_trips_and_detects_edits() -> None:
         Plan.from_json(plan.to_json())
 
 
-def test_idempotency_keys_are_stable_per_plan_and_campaign() -> None:
-    plan = diff([desired("A"), desired("B")], [], target="t")
-    a, b = plan.changes
-    assert plan.idempotency_key(a) == plan.idempotency_key(a) != plan.idempotency_key(b)
-    assert len(plan.idempotency_key(a)) <= 255
+def test_an_idempotency_key_names_one_attempt() -> None:
+    assert idempotency_key("run-1/A") == idempotency_key("run-1/A")
+    assert len({idempotency_key("run-1/A"), idempotency_key("run-1/B"), idempotency_key("run-2/A")}) == 3
+
+
+def test_the_owned_count_and_the_spec_count_are_inside_the_fingerprint() -> None:
+    plan = diff([], [live("Gone")], target="t", prune=True)
+    saved = plan.to_json(saved=True)
+    for key, value in (("owned", 99), ("specs", 5)):
+        edited = {**saved, key: value}
+        with pytest.raises(ValueError, match="edited"):
+            Plan.from_json(edited)
 
 
 @pytest.mark.parametrize(
     ("owned", "risky", "refused"), [(9, 9, False), (10, 3, False), (10, 4, True), (20, 7, True)]
 )
 def test_the_safety_threshold(owned: int, risky: int, refused: bool) -> None:
-    changes = tuple(Change(f"C{i}", f"id{i}", ("delete",)) for i in range(risky))
+    changes = tuple(Change(f"C{i}", f"id{i}", (Action.DELETE,)) for i in range(risky))
     plan = Plan("t", changes, owned=owned)
     if refused:
         with pytest.raises(SafetyThreshold):

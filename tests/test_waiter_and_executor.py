@@ -14,6 +14,8 @@ from reconciler.engine.diff import Desired, diff
 from reconciler.engine.plan import Launch
 from reconciler.engine.waiter import BATCH_THRESHOLD, Waiter
 from reconciler.errors import OperationFailed
+from reconciler.providers.campaigns import CampaignsTenant
+from reconciler.tenant import Status
 from tests.conftest import client_for
 from tests.fakes import FakeTime
 from tests.specs import api_definition
@@ -38,7 +40,7 @@ async def test_one_waiter_polls_its_campaign_until_running(
     api: CxoneClient, emulator: Emulator, clock: FakeTime
 ) -> None:
     (campaign_id,) = await started(api, 1)
-    final = await Waiter(api, clock.runtime).wait(campaign_id, ("RUNNING",), FAST)
+    final = await Waiter(CampaignsTenant(api), clock.runtime).wait(campaign_id, (Status.RUNNING,), FAST)
     assert final.status == "RUNNING"
     assert emulator.requests[f"GET /api/campaigns/{campaign_id}"] >= 2
     assert emulator.requests["GET /api/campaigns"] == 0
@@ -49,8 +51,8 @@ async def test_many_waiters_share_reads_of_the_list(
     api: CxoneClient, emulator: Emulator, clock: FakeTime
 ) -> None:
     ids = await started(api, 12)
-    waiter = Waiter(api, clock.runtime)
-    finals = await asyncio.gather(*(waiter.wait(i, ("RUNNING",), FAST) for i in ids))
+    waiter = Waiter(CampaignsTenant(api), clock.runtime)
+    finals = await asyncio.gather(*(waiter.wait(i, (Status.RUNNING,), FAST) for i in ids))
     assert {f.status for f in finals} == {"RUNNING"}
     single = sum(emulator.requests[f"GET /api/campaigns/{i}"] for i in ids)
     listed = emulator.requests["GET /api/campaigns"]
@@ -65,8 +67,8 @@ async def test_a_wait_that_outlasts_its_timeout_says_where_it_stuck(
     with pytest.raises(
         OperationFailed, match=r"did not reach RUNNING within 2 s \(still (QUEUED|INITIALIZING)\)"
     ):
-        await Waiter(api, clock.runtime).wait(
-            campaign_id, ("RUNNING",), Launch(poll_interval=0.5, poll_jitter=0, timeout=2)
+        await Waiter(CampaignsTenant(api), clock.runtime).wait(
+            campaign_id, (Status.RUNNING,), Launch(poll_interval=0.5, poll_jitter=0, timeout=2)
         )
 
 
@@ -89,11 +91,10 @@ class LoseFirstCreateResponse(httpx.AsyncBaseTransport):
 async def test_an_ambiguous_create_is_retried_with_its_key_and_makes_no_duplicate(
     emulator: Emulator, clock: FakeTime
 ) -> None:
-    async with client_for(emulator, clock) as api:
-        api._http._transport = LoseFirstCreateResponse(api._http._transport)
+    async with client_for(emulator, clock, wrap=LoseFirstCreateResponse) as api:
         desired = Desired("Once", definition("Once"), running=False, launch=FAST)
         plan = diff([desired], [], target="t")
-        (outcome,) = await Executor(api, plan, runtime=clock.runtime).run()
+        (outcome,) = await Executor(CampaignsTenant(api), plan, runtime=clock.runtime).run()
         assert outcome.ok, outcome.error
         assert [c.name for c in await api.list_campaigns()] == ["Once"]
     assert emulator.requests["POST /api/campaigns"] == 2
@@ -103,6 +104,6 @@ async def test_a_few_waiters_on_a_big_tenant_poll_one_by_one(
     api: CxoneClient, emulator: Emulator, clock: FakeTime
 ) -> None:
     ids = await started(api, 5)
-    waiter = Waiter(api, clock.runtime, tenant_campaigns=450)  # a list read costs 5 pages
-    await asyncio.gather(*(waiter.wait(i, ("RUNNING",), FAST) for i in ids))
+    waiter = Waiter(CampaignsTenant(api), clock.runtime, tenant_campaigns=450)  # a list read: 5 pages
+    await asyncio.gather(*(waiter.wait(i, (Status.RUNNING,), FAST) for i in ids))
     assert emulator.requests["GET /api/campaigns"] == 0

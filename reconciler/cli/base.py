@@ -11,13 +11,17 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 import click
 
 from reconciler.errors import ReconcilerError, SpecError
+from reconciler.runtime import Runtime
+from reconciler.session import open_tenant
 from reconciler.settings import Target, from_env
 from reconciler.spec.loader import LoadResult, load
+from reconciler.tenant import Tenant
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,6 +126,22 @@ def main(
     if _TRACE not in http_log.handlers:
         http_log.addHandler(_TRACE)
     http_log.setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def _obj() -> dict[str, Any]:
+    obj: dict[str, Any] = click.get_current_context().find_root().obj or {}
+    return obj
+
+
+def tenant_session(target: Target) -> AbstractAsyncContextManager[Tenant]:
+    """The target's tenant for one command; tests inject ``open_tenant`` (and ``runtime``) via ``obj``."""
+    opener: Callable[..., AbstractAsyncContextManager[Tenant]] = _obj().get("open_tenant", open_tenant)
+    return opener(target, runtime=current_runtime())
+
+
+def current_runtime() -> Runtime:
+    runtime: Runtime = _obj().get("runtime") or Runtime()
+    return runtime
 
 
 def current_target() -> Target:

@@ -9,38 +9,35 @@ import click
 
 from reconciler.cli.base import (
     change_options,
+    current_runtime,
     current_target,
     handled,
     load_specs,
     main,
     stop_on_signals,
     style,
+    tenant_session,
 )
-from reconciler.cxone.client import CxoneClient
 from reconciler.engine import render
 from reconciler.engine import saved as saved_plan
 from reconciler.engine.apply import DEFAULT_CONCURRENCY, Executor
 from reconciler.engine.outcome import Outcome
 from reconciler.engine.plan import Plan, check_safety
-from reconciler.engine.reconcile import check_fresh, make_plan
+from reconciler.engine.reconcile import check_saved, make_plan
 from reconciler.errors import ConfigError
 from reconciler.progress import ApplyProgress
-from reconciler.session import connect
+from reconciler.tenant import Tenant, Traffic
 
-
-def _render_plan(plan: Plan, fmt: str) -> str:
-    if fmt == "json":
-        return render.render_json(plan)
-    if fmt == "markdown":
-        return render.render_markdown(plan)
-    return render.render_text(plan, style)
+PLAN_FORMATS = {
+    "text": lambda plan: render.render_text(plan, style),
+    "markdown": render.render_markdown,
+    "json": render.render_json,
+}
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(list(PLAN_FORMATS)), default="text", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply --plan`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @change_options
@@ -60,17 +57,17 @@ def plan(
     warnings = [d.format() for d in loaded.diagnostics]
 
     async def run() -> Plan:
-        async with connect(target) as client:
+        async with tenant_session(target) as tenant:
             return await make_plan(
-                client, loaded.campaigns, target=target.label, prune=prune, adopt=adopt, warnings=warnings
+                tenant, loaded.campaigns, target=target.label, prune=prune, adopt=adopt, warnings=warnings
             )
 
     result = asyncio.run(run())
-    click.echo(_render_plan(result, fmt))
+    click.echo(PLAN_FORMATS[fmt](result))
+    check_safety(result, force=force)  # a refused plan is shown, never saved
     if out:
         saved_plan.save(result, out)
         click.echo(f"Saved the plan to {out}; apply it with `reconciler apply --plan {out}`.", err=True)
-    check_safety(result, force=force, specs=len(loaded.campaigns))
     sys.exit(2 if detailed_exitcode and result.has_changes else 0)
 
 
@@ -105,25 +102,23 @@ def apply(
     loaded = None if saved else load_specs(paths, echo_warnings=False)
     target = current_target()
     interactive = sys.stdin.isatty()
-
-    traffic: dict[str, int] = {}
+    traffic = Traffic()
 
     async def run() -> list[Outcome] | None:
-        async with connect(target) as client:
+        nonlocal traffic
+        async with tenant_session(target) as tenant:
             try:
-                return await plan_and_apply(client)
+                return await plan_and_apply(tenant)
             finally:
-                traffic["requests"] = sum(client.sent.values())
-                traffic["rate_limited"] = client.rate_limited
+                traffic = tenant.traffic
 
-    async def plan_and_apply(client: CxoneClient) -> list[Outcome] | None:
+    async def plan_and_apply(tenant: Tenant) -> list[Outcome] | None:
         if saved is not None:
-            await check_fresh(client, saved, target=target.label)
-            todo = saved
+            todo = await check_saved(tenant, saved, target=target.label, force=force)
         else:
             assert loaded is not None
             todo = await make_plan(
-                client,
+                tenant,
                 loaded.campaigns,
                 target=target.label,
                 prune=prune,
@@ -131,7 +126,7 @@ def apply(
                 warnings=[d.format() for d in loaded.diagnostics],
             )
         click.echo(render.render_text(todo, style))
-        check_safety(todo, force=force, specs=None if loaded is None else len(loaded.campaigns))
+        check_safety(todo, force=force)
         if not todo.has_changes:
             return []
         if not auto_approve:
@@ -142,18 +137,22 @@ def apply(
                 )
             if not click.confirm(f"\nApply these changes to {target.label}?", default=False):
                 return None
-        return await _execute(client, todo, concurrency)
+        return await _execute(tenant, todo, concurrency)
 
     outcomes = asyncio.run(run())
     if outcomes is None:
         click.echo("Apply cancelled; nothing was changed.")
         sys.exit(1)
     click.echo("")
-    click.echo(render.render_outcomes(outcomes, target.label, **traffic))
+    click.echo(
+        render.render_outcomes(
+            outcomes, target.label, requests=traffic.requests, rate_limited=traffic.rate_limited
+        )
+    )
     sys.exit(0 if all(o.ok for o in outcomes) else 1)
 
 
-async def _execute(client: CxoneClient, plan: Plan, concurrency: int) -> list[Outcome]:
+async def _execute(tenant: Tenant, plan: Plan, concurrency: int) -> list[Outcome]:
     def announce(signame: str) -> None:
         click.echo(f"\n{signame}: starting nothing new; finishing what is in flight (5 s at most)", err=True)
 
@@ -163,9 +162,9 @@ async def _execute(client: CxoneClient, plan: Plan, concurrency: int) -> list[Ou
         ApplyProgress(len(plan.changes), live=sys.stdout.isatty()) as shown,
     ):
         executor = Executor(
-            client,
+            tenant,
             plan,
-            runtime=client.runtime,
+            runtime=current_runtime(),
             concurrency=concurrency,
             stop=stop,
             progress=shown.step,

@@ -7,14 +7,24 @@ randomness come in through ``Runtime`` so tests never sleep.
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from reconciler.errors import CircuitOpen
+from reconciler.runtime import Runtime
+
+__all__ = [
+    "CircuitBreaker",
+    "ResilienceConfig",
+    "RetryGate",
+    "Runtime",
+    "TokenBucket",
+    "full_jitter",
+    "parse_retry_after",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,16 +48,6 @@ class ResilienceConfig:
     breaker_open_for: float = 30.0
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """Injected clocks, sleep and randomness."""
-
-    monotonic: Callable[[], float] = time.monotonic
-    wall: Callable[[], float] = time.time
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    random: Callable[[], float] = field(default=random.random)
 
 
 def full_jitter(attempt: int, config: ResilienceConfig, rnd: Callable[[], float]) -> float:

@@ -5,28 +5,43 @@ start or stop holds no slot, so slow transitions never starve the others.
 
 A campaign's failure is recorded and never stops the others. After a stop
 request (SIGINT/SIGTERM) nothing new starts; what is in flight gets a grace
-period, then is abandoned. Every step is safe to repeat: a re-run plans
+period, then is abandoned, and the outcome says which request was sent
+without its result being seen. Every step is safe to repeat: a re-run plans
 again from the live state and converges.
+
+When a write's answer is lost or contradicts a retry of itself (a 412 after
+a 504, a 404 for a repeated delete), the campaign is read back and the step
+is judged by what the tenant holds now, never by the error alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import TypeVar
 
-from reconciler.cxone.client import CxoneClient
-from reconciler.cxone.models import ACTIVE, ApiCampaign
-from reconciler.cxone.resilience import Runtime
+from reconciler.engine.diff import flatten
 from reconciler.engine.outcome import Outcome
-from reconciler.engine.plan import Change, Plan
+from reconciler.engine.plan import Change, FieldChange, Plan
 from reconciler.engine.waiter import Waiter
-from reconciler.errors import Conflict, Interrupted, OperationFailed, ReconcilerError
+from reconciler.errors import (
+    Conflict,
+    Interrupted,
+    NotFound,
+    OperationFailed,
+    PreconditionFailed,
+    ReconcilerError,
+    TransientError,
+)
+from reconciler.runtime import Runtime
+from reconciler.tenant import ACTIVE, SETTLED, Action, LiveCampaign, Status, Tenant
+
+__all__ = ["DEFAULT_CONCURRENCY", "Executor", "Progress"]
 
 DEFAULT_CONCURRENCY = 8
 GRACE_SECONDS = 5.0
-SETTLED = ("STOPPED", "ERROR", "COMPLETED")
 
 Progress = Callable[[str, str], None]
 T = TypeVar("T")
@@ -35,7 +50,7 @@ T = TypeVar("T")
 class Executor:
     def __init__(
         self,
-        client: CxoneClient,
+        tenant: Tenant,
         plan: Plan,
         *,
         runtime: Runtime,
@@ -44,8 +59,9 @@ class Executor:
         progress: Progress | None = None,
         on_finish: Callable[[Outcome], None] | None = None,
         grace: float = GRACE_SECONDS,
+        run_id: str | None = None,
     ) -> None:
-        self._client = client
+        self._tenant = tenant
         self._plan = plan
         self._runtime = runtime
         self._slots = asyncio.Semaphore(max(1, concurrency))
@@ -53,7 +69,9 @@ class Executor:
         self._progress = progress or (lambda name, message: None)
         self._on_finish = on_finish or (lambda outcome: None)
         self._grace = grace
-        self._waiter = Waiter(client, runtime, stop=self._stop, tenant_campaigns=plan.tenant_campaigns)
+        self._run_id = run_id or uuid.uuid4().hex
+        """Names this run's attempts: a create re-sent within the run is one attempt, a new run's is new."""
+        self._waiter = Waiter(tenant, runtime, stop=self._stop, tenant_campaigns=plan.tenant_campaigns)
 
     async def run(self) -> list[Outcome]:
         outcomes = [Outcome(c.name, c.campaign_id, c.actions) for c in self._plan.changes]
@@ -92,82 +110,151 @@ class Executor:
             return await call()
 
     async def _apply(self, change: Change, outcome: Outcome) -> None:
-        client = self._client
-        campaign_id, version, status = change.campaign_id, change.version, change.status
+        state = _State(change.campaign_id, change.revision, change.status)
         for action in change.actions:
             if self._stop.is_set():
                 outcome.interrupted = True
                 return
             try:
-                if action == "create":
-                    key = self._plan.idempotency_key(change)
-                    created = await self._send(
-                        partial(client.create_campaign, change.create_body(), idempotency_key=key)
-                    )
-                    campaign_id, version, status = created.id, created.version, created.status
-                    outcome.campaign_id = campaign_id
-                    message = f"created {campaign_id}"
-                elif action in ("adopt", "update"):
-                    assert campaign_id is not None and version is not None
-                    patch = change.adopt_patch() if action == "adopt" else change.update_patch()
-                    updated = await self._send(
-                        partial(client.update_campaign, campaign_id, patch, version=version)
-                    )
-                    version, status = updated.version, updated.status
-                    message = "adopted" if action == "adopt" else f"updated {len(patch)} field group(s)"
-                elif action == "stop":
-                    assert campaign_id is not None
-                    status = (await self._stop_campaign(campaign_id, change)).status
-                    message = f"stopped ({status})"
-                elif action == "start":
-                    assert campaign_id is not None
-                    status = (await self._start_campaign(campaign_id, change, status)).status
-                    message = f"started ({status})"
-                else:
-                    assert campaign_id is not None and version is not None
-                    if status not in SETTLED:
-                        await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
-                    await self._send(partial(client.delete_campaign, campaign_id, version=version))
-                    message = "deleted"
+                message = await self._step(action, change, state, outcome)
             except Interrupted:
                 outcome.interrupted = True
                 return
             except ReconcilerError as error:
+                outcome.in_flight = None
                 outcome.failed_action = action
                 outcome.error = str(error)
                 self._progress(change.name, f"{action} failed: {error}")
                 return
+            outcome.in_flight = None
             outcome.done.append(action)
             self._progress(change.name, message)
 
-    async def _stop_campaign(self, campaign_id: str, change: Change) -> ApiCampaign:
+    async def _step(self, action: Action, change: Change, state: _State, outcome: Outcome) -> str:
+        outcome.in_flight = action
+        if action == Action.CREATE:
+            created = await self._create(change, outcome)
+            state.seen(created)
+            outcome.campaign_id = created.id
+            return f"created {created.id}"
+        campaign_id = state.campaign_id
+        if campaign_id is None:
+            raise OperationFailed(f"{action} needs the campaign's id, and the plan has none")
+        if action in (Action.ADOPT, Action.UPDATE):
+            fields = change.adopt_fields() if action == Action.ADOPT else change.update_fields()
+            updated = await self._update(campaign_id, fields, state, outcome)
+            state.seen(updated)
+            groups = len({f.top for f in fields})
+            return "adopted" if action == Action.ADOPT else f"updated {groups} field group(s)"
+        if action == Action.STOP:
+            state.status = (await self._stop_campaign(campaign_id, change)).status
+            return f"stopped ({state.status})"
+        if action == Action.START:
+            state.status = (await self._start_campaign(campaign_id, change, state.status)).status
+            return f"started ({state.status})"
+        return await self._delete(campaign_id, change, state, outcome)
+
+    async def _create(self, change: Change, outcome: Outcome) -> LiveCampaign:
+        attempt = f"{self._run_id}/{change.name}"
         try:
-            await self._send(partial(self._client.stop_campaign, campaign_id))
+            return await self._send(partial(self._tenant.create, change.name, change.fields, attempt=attempt))
+        except (TransientError, Conflict):
+            # The create may have landed with its answer lost (or a retry found the name taken by it).
+            found = await self._by_name(change.name)
+            if found is None or not found.owned or not _holds(found, change.fields):
+                raise
+            outcome.notes.append("the create's answer was lost; confirmed by reading the campaign back")
+            return found
+
+    async def _update(
+        self, campaign_id: str, fields: Sequence[FieldChange], state: _State, outcome: Outcome
+    ) -> LiveCampaign:
+        if state.revision is None:
+            raise OperationFailed("an update needs the campaign's revision, and the plan has none")
+        try:
+            return await self._send(
+                partial(self._tenant.update, campaign_id, fields, revision=state.revision)
+            )
+        except (PreconditionFailed, TransientError):
+            # A 412 after a lost answer is our own write seen by its retry: judge by what is live.
+            current = await self._send(partial(self._tenant.campaign, campaign_id))
+            if not _holds(current, fields):
+                raise
+            outcome.notes.append("the update's answer was lost; confirmed by reading the campaign back")
+            return current
+
+    async def _delete(self, campaign_id: str, change: Change, state: _State, outcome: Outcome) -> str:
+        if state.status not in SETTLED:
+            await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
+        if state.revision is None:
+            raise OperationFailed("a delete needs the campaign's revision, and the plan has none")
+        try:
+            await self._send(partial(self._tenant.delete, campaign_id, revision=state.revision))
+        except (NotFound, TransientError):
+            try:
+                await self._send(partial(self._tenant.campaign, campaign_id))
+            except NotFound:
+                outcome.notes.append("the delete's answer was lost; the campaign is gone")
+                return "deleted"
+            raise
+        return "deleted"
+
+    async def _by_name(self, name: str) -> LiveCampaign | None:
+        campaigns = await self._send(self._tenant.campaigns)
+        return next((c for c in campaigns if c.name == name), None)
+
+    async def _stop_campaign(self, campaign_id: str, change: Change) -> LiveCampaign:
+        try:
+            await self._send(partial(self._tenant.stop, campaign_id))
         except Conflict:
-            current = await self._send(partial(self._client.get_campaign, campaign_id))
+            current = await self._send(partial(self._tenant.campaign, campaign_id))
             if current.status in ACTIVE:
                 raise
             if current.status in SETTLED:
                 return current  # stopped by someone else meanwhile: converged
-        return await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
+        acknowledged = self._runtime.monotonic()
+        return await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=(), since=acknowledged)
 
-    async def _start_campaign(self, campaign_id: str, change: Change, status: str | None) -> ApiCampaign:
-        if status == "STOPPING":
+    async def _start_campaign(self, campaign_id: str, change: Change, status: Status | None) -> LiveCampaign:
+        if status == Status.STOPPING:
             await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
         try:
-            await self._send(partial(self._client.start_campaign, campaign_id))
+            await self._send(partial(self._tenant.start, campaign_id))
         except Conflict:
-            current = await self._send(partial(self._client.get_campaign, campaign_id))
+            current = await self._send(partial(self._tenant.campaign, campaign_id))
             if current.status not in ACTIVE:
                 raise
-            # started by someone else meanwhile: wait for it like our own
+            # started by someone else meanwhile (or our own start whose answer was lost): wait for it
+        acknowledged = self._runtime.monotonic()
         final = await self._waiter.wait(
-            campaign_id, ("RUNNING", "COMPLETED"), change.launch, fail_on=("ERROR", "STOPPED")
+            campaign_id,
+            (Status.RUNNING, Status.COMPLETED),
+            change.launch,
+            fail_on=(Status.ERROR, Status.STOPPED),
+            since=acknowledged,
         )
-        if final.status == "ERROR":
-            error = final.lastError
-            detail = f"{error.errorCode}: {error.errorMessage}" if error else "no lastError given"
+        if final.status == Status.ERROR:
+            error = final.last_error
+            detail = f"{error.code}: {error.message}" if error else "no lastError given"
             raise OperationFailed(f"start ended in ERROR: {detail}")
-        if final.status == "STOPPED":
+        if final.status == Status.STOPPED:
             raise OperationFailed("the campaign was stopped while it was starting")
         return final
+
+
+class _State:
+    """What one campaign's run knows of it between steps."""
+
+    def __init__(self, campaign_id: str | None, revision: int | None, status: Status | None) -> None:
+        self.campaign_id = campaign_id
+        self.revision = revision
+        self.status = status
+
+    def seen(self, campaign: LiveCampaign) -> None:
+        self.campaign_id, self.revision, self.status = campaign.id, campaign.revision, campaign.status
+
+
+def _holds(campaign: LiveCampaign, fields: Sequence[FieldChange]) -> bool:
+    """Every field has its new value in the live campaign (in the diff's normal form)."""
+    live = flatten(campaign.definition)
+    return all(live.get(f.path) == f.after for f in fields)

@@ -6,14 +6,19 @@ DNC list order and server-side fields never show as phantom changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from reconciler.cxone.models import ACTIVE, ApiCampaign
-from reconciler.engine.plan import ACTIONS, Change, FieldChange, Launch, Plan
+from reconciler.engine.plan import ACTIONS, Change, FieldChange, Launch, Plan, is_locked
 from reconciler.errors import OwnershipConflict
 from reconciler.spec.models import MANAGED_BY_KEY, MANAGED_BY_VALUE, Campaign
+from reconciler.tenant import ACTIVE, Action, LiveCampaign, Status
+
+__all__ = ["Desired", "diff", "field_changes", "flatten", "is_owned", "plan_campaign"]
+
+ORPHAN_STOP = Launch(poll_interval=1.0, poll_jitter=1.0, timeout=600.0)
+"""How apply waits for a pruned campaign to stop before deleting it (no spec says otherwise)."""
 
 _RANK = {
     "description": 0,
@@ -35,6 +40,7 @@ class Desired:
     running: bool
     launch: Launch
     pacing_range: tuple[int, int] | None = None
+    opt_outs: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_spec(cls, campaign: Campaign) -> Desired:
@@ -46,14 +52,32 @@ class Desired:
             running=spec.state == "running",
             launch=Launch(spec.launch.pollInterval, spec.launch.pollJitter, spec.launch.timeout),
             pacing_range=(adaptive.minCallsPerMinute, adaptive.maxCallsPerMinute) if adaptive else None,
+            opt_outs=_opt_outs(campaign),
         )
 
 
-def is_owned(campaign: ApiCampaign) -> bool:
+def _opt_outs(campaign: Campaign) -> tuple[tuple[str, str], ...]:
+    opted = campaign.spec.complianceOptOuts
+    if opted is None:
+        return ()
+    return tuple(
+        (rule, reason.reason)
+        for rule, reason in (("maxAbandonRate", opted.maxAbandonRate), ("callingHours", opted.callingHours))
+        if reason is not None
+    )
+
+
+class _Labelled(Protocol):
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+
+def is_owned(campaign: _Labelled) -> bool:
     return campaign.labels.get(MANAGED_BY_KEY) == MANAGED_BY_VALUE
 
 
-def _flatten(definition: dict[str, Any]) -> dict[str, Any]:
+def flatten(definition: Mapping[str, Any]) -> dict[str, Any]:
+    """A definition as dotted paths and values: the form field changes are made of."""
     flat: dict[str, Any] = {
         "description": definition["description"],
         "dialerType": definition["dialerType"],
@@ -78,13 +102,13 @@ def _order(path: str) -> tuple[int, str]:
 
 
 def field_changes(
-    live: dict[str, Any] | None,
-    desired: dict[str, Any],
+    live: Mapping[str, Any] | None,
+    desired: Mapping[str, Any],
     pacing_range: tuple[int, int] | None = None,
 ) -> tuple[FieldChange, ...]:
     """Field-level before/after; ``live`` None means a create."""
-    before = _flatten(live) if live else {}
-    after = _flatten(desired)
+    before = flatten(live) if live else {}
+    after = flatten(desired)
     if live and (live.get("schedule") is None) != (desired.get("schedule") is None):
         # a schedule added or removed is one change of the whole value
         before = {k: v for k, v in before.items() if not k.startswith("schedule")}
@@ -103,62 +127,65 @@ def field_changes(
     return tuple(changes)
 
 
-def plan_campaign(desired: Desired, live: ApiCampaign | None) -> Change:
+def plan_campaign(desired: Desired, live: LiveCampaign | None) -> Change:
     if live is None:
         return Change(
             name=desired.name,
             campaign_id=None,
-            actions=("create", "start") if desired.running else ("create",),
+            actions=(Action.CREATE, Action.START) if desired.running else (Action.CREATE,),
             fields=field_changes(None, desired.definition),
             launch=desired.launch,
+            opt_outs=desired.opt_outs,
         )
-    fields = field_changes(live.definition(), desired.definition, desired.pacing_range)
-    actions: set[str] = set()
+    fields = field_changes(live.definition, desired.definition, desired.pacing_range)
+    actions: set[Action] = set()
     notes: list[str] = []
-    adopting = not is_owned(live)
+    adopting = not live.owned
     if adopting:
-        actions.add("adopt")
+        actions.add(Action.ADOPT)
     if any(f.top != "labels" or not adopting for f in fields):
-        actions.add("update")
-    locked = sorted({f.top for f in fields if f.locked})
+        actions.add(Action.UPDATE)
+    locked = sorted({f.top for f in fields if is_locked(f)})
     status = live.status
     if status in ACTIVE and locked:
-        actions.add("stop")
+        actions.add(Action.STOP)
         if desired.running:
-            actions.add("start")
+            actions.add(Action.START)
         notes.append(f"{', '.join(locked)} cannot change while {status}: stop, update, start")
     elif desired.running:
-        if status in ("STOPPED", "ERROR", "STOPPING"):
-            actions.add("start")
-        if status == "COMPLETED":
+        if status in (Status.STOPPED, Status.ERROR, Status.STOPPING):
+            actions.add(Action.START)
+        if status == Status.COMPLETED:
             notes.append("COMPLETED (its contact list is dialled out): reported, not restarted")
     elif status in ACTIVE:
-        actions.add("stop")
-    if status == "ERROR" and live.lastError is not None:
-        notes.append(f"in ERROR: {live.lastError.errorCode}: {live.lastError.errorMessage}")
+        actions.add(Action.STOP)
+    if status == Status.ERROR and live.last_error is not None:
+        notes.append(f"in ERROR: {live.last_error.code}: {live.last_error.message}")
     ordered = tuple(a for a in ACTIONS if a in actions)
     return Change(
         name=desired.name,
         campaign_id=live.id,
         actions=ordered,
         fields=fields,
-        version=live.version,
+        revision=live.revision,
         status=status,
         launch=desired.launch,
         notes=tuple(notes),
+        opt_outs=desired.opt_outs,
     )
 
 
 def diff(
     desired: Sequence[Desired],
-    live: Sequence[ApiCampaign],
+    live: Sequence[LiveCampaign],
     *,
     target: str,
     prune: bool = False,
     adopt: bool = False,
+    specs: int | None = None,
 ) -> Plan:
     by_name = {c.name: c for c in live}
-    conflicts = sorted(d.name for d in desired if d.name in by_name and not is_owned(by_name[d.name]))
+    conflicts = sorted(d.name for d in desired if d.name in by_name and not by_name[d.name].owned)
     if conflicts and not adopt:
         raise OwnershipConflict(
             f"{len(conflicts)} spec(s) name live campaigns not managed by cxone-reconciler: "
@@ -173,24 +200,32 @@ def diff(
     for d in desired:
         current = by_name.get(d.name)
         if current is not None:
-            versions[d.name] = current.version
+            versions[d.name] = current.revision
         change = plan_campaign(d, current)
         warnings.extend(f"{d.name}: {note}" for note in change.notes)
         if change.actions:
             changes.append(change)
         else:
             unchanged += 1
-    owned = [c for c in live if is_owned(c)]
+    owned = [c for c in live if c.owned]
     for orphan in owned:
         if orphan.name in wanted:
             continue
-        versions[orphan.name] = orphan.version
+        versions[orphan.name] = orphan.revision
         if not prune:
             warnings.append(f"{orphan.name}: managed but no spec names it; --prune deletes it")
             continue
-        actions = ("stop", "delete") if orphan.status in ACTIVE else ("delete",)
+        actions = (Action.STOP, Action.DELETE) if orphan.active else (Action.DELETE,)
         changes.append(
-            Change(orphan.name, orphan.id, actions, (), version=orphan.version, status=orphan.status)
+            Change(
+                orphan.name,
+                orphan.id,
+                actions,
+                (),
+                revision=orphan.revision,
+                status=orphan.status,
+                launch=ORPHAN_STOP,
+            )
         )
     return Plan(
         target=target,
@@ -199,5 +234,6 @@ def diff(
         warnings=tuple(warnings),
         versions=versions,
         owned=len(owned),
+        specs=len(desired) if specs is None else specs,
         tenant_campaigns=len(live),
     )

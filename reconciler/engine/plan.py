@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from reconciler.errors import SafetyThreshold
+from reconciler.tenant import Action, FieldChange, Status
 
-ACTIONS = ("create", "adopt", "stop", "update", "start", "delete")
+__all__ = [
+    "ACTIONS",
+    "COMPLIANCE_FIELDS",
+    "LOCKED_FIELDS",
+    "Change",
+    "FieldChange",
+    "Launch",
+    "Plan",
+    "check_safety",
+    "is_locked",
+]
+
+ACTIONS = tuple(Action)
 """Every action, in the order a campaign's actions run."""
-SUMMARY_ORDER = ("create", "adopt", "update", "stop", "start", "delete")
+SUMMARY_ORDER = (Action.CREATE, Action.ADOPT, Action.UPDATE, Action.STOP, Action.START, Action.DELETE)
 """Key order of the JSON summary, as product.md shows it."""
 FORMAT_VERSION = 1
 LOCKED_FIELDS = ("dialerType", "contactListId", "dnc", "schedule")
@@ -23,22 +36,9 @@ SAFETY_RATIO = 0.3
 SAFETY_MIN_OWNED = 10
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    path: str
-    before: Any
-    after: Any
-
-    @property
-    def top(self) -> str:
-        return self.path.split(".", 1)[0]
-
-    @property
-    def locked(self) -> bool:
-        return self.top in LOCKED_FIELDS
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "before": self.before, "after": self.after}
+def is_locked(change: FieldChange) -> bool:
+    """An active campaign cannot change this field: stop, update, start."""
+    return change.top in LOCKED_FIELDS
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,15 @@ class Change:
 
     name: str
     campaign_id: str | None
-    actions: tuple[str, ...]
+    actions: tuple[Action, ...]
     fields: tuple[FieldChange, ...] = ()
-    version: int | None = None
-    status: str | None = None
+    revision: int | None = None
+    """The live campaign's revision the plan saw (None for a create)."""
+    status: Status | None = None
     launch: Launch = field(default_factory=Launch)
     notes: tuple[str, ...] = ()
+    opt_outs: tuple[tuple[str, str], ...] = ()
+    """The spec's compliance opt-outs (rule, reason), so a saved plan is re-checked as its spec was."""
 
     def __post_init__(self) -> None:
         ordered = tuple(a for a in ACTIONS if a in self.actions)
@@ -77,60 +80,47 @@ class Change:
 
     @property
     def restarts(self) -> bool:
-        return "stop" in self.actions and "start" in self.actions
+        return Action.STOP in self.actions and Action.START in self.actions
 
-    def adopt_patch(self) -> dict[str, Any]:
+    def adopt_fields(self) -> tuple[FieldChange, ...]:
         """Adopting sets the labels (ownership included) first, alone."""
-        return nest(f for f in self.fields if f.top == "labels")
+        return tuple(f for f in self.fields if f.top == "labels")
 
-    def update_patch(self) -> dict[str, Any]:
-        adopting = "adopt" in self.actions
-        return nest(f for f in self.fields if not (adopting and f.top == "labels"))
-
-    def create_body(self) -> dict[str, Any]:
-        return {"name": self.name, **nest(self.fields)}
+    def update_fields(self) -> tuple[FieldChange, ...]:
+        adopting = Action.ADOPT in self.actions
+        return tuple(f for f in self.fields if not (adopting and f.top == "labels"))
 
     def to_json(self, *, saved: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "name": self.name,
             "campaignId": self.campaign_id,
-            "actions": list(self.actions),
+            "actions": [str(a) for a in self.actions],
             "fields": [f.to_json() for f in self.fields],
         }
         if saved:
             data |= {
-                "version": self.version,
-                "status": self.status,
+                "version": self.revision,
+                "status": None if self.status is None else str(self.status),
                 "launch": self.launch.to_json(),
                 "notes": list(self.notes),
+                "optOuts": dict(self.opt_outs),
             }
         return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Change:
+        status = data.get("status")
         return cls(
             name=data["name"],
             campaign_id=data["campaignId"],
-            actions=tuple(data["actions"]),
+            actions=tuple(Action(a) for a in data["actions"]),
             fields=tuple(FieldChange(f["path"], f["before"], f["after"]) for f in data["fields"]),
-            version=data.get("version"),
-            status=data.get("status"),
+            revision=data.get("version"),
+            status=None if status is None else Status(status),
             launch=Launch.from_json(data["launch"]) if "launch" in data else Launch(),
             notes=tuple(data.get("notes", ())),
+            opt_outs=tuple(sorted(dict(data.get("optOuts", {})).items())),
         )
-
-
-def nest(fields: Iterable[FieldChange]) -> dict[str, Any]:
-    """Dotted paths and their new values as a nested JSON merge patch."""
-    patch: dict[str, Any] = {}
-    for f in fields:
-        # label keys are free text and may hold dots: only the first dot is a separator
-        *parents, leaf = f.path.split(".", 1) if f.top == "labels" else f.path.split(".")
-        node = patch
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = f.after
-    return patch
 
 
 @dataclass(frozen=True)
@@ -142,6 +132,8 @@ class Plan:
     versions: Mapping[str, int] = field(default_factory=dict)
     """Live version of every campaign the plan looked at, by name."""
     owned: int = 0
+    specs: int | None = None
+    """How many specs the plan was made from (None: unknown)."""
     tenant_campaigns: int = field(default=0, compare=False)
     """How many campaigns the tenant had when planned (not saved; 0 = unknown)."""
 
@@ -151,7 +143,7 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = {action: sum(action in c.actions for c in self.changes) for action in SUMMARY_ORDER}
+        counts = {str(a): sum(a in c.actions for c in self.changes) for a in SUMMARY_ORDER}
         return {**counts, "unchanged": self.unchanged}
 
     @cached_property
@@ -161,17 +153,14 @@ class Plan:
                 "target": self.target,
                 "changes": [c.to_json(saved=True) for c in self.changes],
                 "versions": dict(sorted(self.versions.items())),
+                "owned": self.owned,
+                "specs": self.specs,
             },
             sort_keys=True,
             separators=(",", ":"),
             default=str,
         )
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
-
-    def idempotency_key(self, change: Change) -> str:
-        """Stable for one plan: a retried or re-sent create reuses it."""
-        digest = hashlib.sha256(f"{self.fingerprint}\n{change.name}".encode()).hexdigest()
-        return f"cxr-{digest[:40]}"
 
     def to_json(self, *, saved: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -183,7 +172,11 @@ class Plan:
             "warnings": list(self.warnings),
         }
         if saved:
-            data |= {"versions": dict(sorted(self.versions.items())), "owned": self.owned}
+            data |= {
+                "versions": dict(sorted(self.versions.items())),
+                "owned": self.owned,
+                "specs": self.specs,
+            }
         return data
 
     @classmethod
@@ -199,27 +192,29 @@ class Plan:
             warnings=tuple(data["warnings"]),
             versions={str(k): int(v) for k, v in data["versions"].items()},
             owned=int(data.get("owned", 0)),
+            specs=None if data.get("specs") is None else int(data["specs"]),
         )
         if plan.fingerprint != data.get("fingerprint"):
             raise ValueError("the plan file was edited after it was saved (fingerprint mismatch)")
         return plan
 
 
-def check_safety(plan: Plan, *, force: bool, specs: int | None = None) -> None:
+def check_safety(plan: Plan, *, force: bool) -> None:
     """Refuse a plan that stops or deletes too much of what we own.
 
-    ``specs`` is how many specs the plan was made from: none at all with deletes
-    planned is a wrong path far more often than an intent to delete everything.
+    A plan made from no spec at all with deletes planned is a wrong path far
+    more often than an intent to delete everything.
     """
     if force:
         return
-    deletes = sum("delete" in c.actions for c in plan.changes)
+    specs = plan.specs
+    deletes = sum(Action.DELETE in c.actions for c in plan.changes)
     if specs == 0 and deletes:
         raise SafetyThreshold(
             f"no campaign specs were found, so --prune would delete all {deletes} managed campaigns",
             hint="check the spec paths; pass --force if deleting them all is intended",
         )
-    risky = [c.name for c in plan.changes if "stop" in c.actions or "delete" in c.actions]
+    risky = [c.name for c in plan.changes if Action.STOP in c.actions or Action.DELETE in c.actions]
     if plan.owned < SAFETY_MIN_OWNED or len(risky) <= SAFETY_RATIO * plan.owned:
         return
     raise SafetyThreshold(

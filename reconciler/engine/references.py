@@ -5,32 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reconciler import aio
-from reconciler.cxone.client import CxoneClient
-from reconciler.cxone.models import ContactList, DncList
-from reconciler.errors import NotFound
 from reconciler.spec.diagnostics import Diagnostic
 from reconciler.spec.loader import LoadedCampaign
+from reconciler.tenant import Tenant
+
+__all__ = ["check_references"]
 
 
-async def check_references(client: CxoneClient, specs: Sequence[LoadedCampaign]) -> list[Diagnostic]:
+async def check_references(tenant: Tenant, specs: Sequence[LoadedCampaign]) -> list[Diagnostic]:
     list_ids = sorted({s.campaign.spec.contactListId for s in specs})
     dnc_ids = sorted({d for s in specs for d in s.campaign.spec.dnc.listIds})
-
-    async def contact_list(list_id: str) -> ContactList | None:
-        try:
-            return await client.get_contact_list(list_id)
-        except NotFound:
-            return None
-
-    async def dnc_list(list_id: str) -> DncList | None:
-        try:
-            return await client.get_dnc_list(list_id)
-        except NotFound:
-            return None
-
     found_lists, found_dnc = await aio.pair(
-        aio.gather(*(contact_list(i) for i in list_ids)),
-        aio.gather(*(dnc_list(i) for i in dnc_ids)),
+        aio.gather(*(tenant.contact_list(i) for i in list_ids)),
+        aio.gather(*(tenant.dnc_list(i) for i in dnc_ids)),
     )
     lists = dict(zip(list_ids, found_lists, strict=True))
     dncs = dict(zip(dnc_ids, found_dnc, strict=True))
@@ -42,10 +29,10 @@ async def check_references(client: CxoneClient, specs: Sequence[LoadedCampaign])
         if cl is None:
             problem = f"contact list {spec.contactListId} does not exist in the tenant"
             found.append(_diag(loaded, where, "error", "spec.contactListId", problem))
-        elif not cl.dncCompliant:
+        elif not cl.dnc_compliant:
             problem = f"contact list {cl.id} ({cl.name}) is not DNC compliant: scrub it before dialing"
             found.append(_diag(loaded, where, "error", "spec.contactListId", problem))
-        elif cl.recordCount == 0:
+        elif cl.record_count == 0:
             severity = "error" if spec.state == "running" else "warning"
             problem = f"contact list {cl.id} ({cl.name}) is empty: a running campaign would dial nothing"
             found.append(_diag(loaded, where, severity, "spec.contactListId", problem))

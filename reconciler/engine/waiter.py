@@ -1,8 +1,11 @@
 """Poll until a campaign reaches a status: interval plus jitter, deadline.
 
 When many campaigns wait at once, their statuses come from one shared read
-of the paginated list instead of one GET each, and a fresh enough snapshot
-serves every waiter that asks while it is fresh.
+of the whole campaign list instead of one read each. A shared read may take
+seconds (many pages under a rate limit), so it is dated by when it *began*:
+a read that began before the action a waiter judges was acknowledged says
+nothing about that action, and never decides it. A failure seen through a
+shared read is confirmed by one direct read before it fails a campaign.
 """
 
 from __future__ import annotations
@@ -10,46 +13,53 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 
-from reconciler.cxone.client import PAGE_SIZE, CxoneClient
-from reconciler.cxone.models import ApiCampaign
-from reconciler.cxone.resilience import Runtime
 from reconciler.engine.plan import Launch
-from reconciler.errors import Interrupted, NotFound, OperationFailed
+from reconciler.errors import Interrupted, OperationFailed
+from reconciler.runtime import Runtime
+from reconciler.tenant import LiveCampaign, Status, Tenant
+
+__all__ = ["BATCH_THRESHOLD", "Waiter"]
 
 BATCH_THRESHOLD = 4
-"""From this many concurrent waiters on (and more than the list has pages), poll the list."""
+"""From this many concurrent waiters on (and more than a list read costs), read the list."""
 
 
 class Waiter:
     def __init__(
         self,
-        client: CxoneClient,
+        tenant: Tenant,
         runtime: Runtime,
         *,
         stop: asyncio.Event | None = None,
         batch_threshold: int = BATCH_THRESHOLD,
         tenant_campaigns: int = 0,
     ) -> None:
-        self._client = client
+        self._tenant = tenant
         self._runtime = runtime
         self._stop = stop or asyncio.Event()
         self._threshold = batch_threshold
         self._waiting: set[str] = set()
-        self._snapshot: dict[str, ApiCampaign] = {}
-        self._snapshot_at = float("-inf")
+        self._snapshot: dict[str, LiveCampaign] = {}
+        self._snapshot_began = float("-inf")
         self._lock = asyncio.Lock()
-        self._pages = _pages(tenant_campaigns)
+        self._list_cost = tenant.list_cost(tenant_campaigns)
 
     async def wait(
         self,
         campaign_id: str,
-        targets: Collection[str],
+        targets: Collection[Status],
         launch: Launch,
         *,
-        fail_on: Collection[str] = ("ERROR",),
-    ) -> ApiCampaign:
-        """The campaign once its status is in ``targets`` or ``fail_on``."""
+        fail_on: Collection[Status] = (Status.ERROR,),
+        since: float | None = None,
+    ) -> LiveCampaign:
+        """The campaign once its status is in ``targets`` or ``fail_on``.
+
+        ``since`` is the monotonic time at which the action being judged was
+        acknowledged (default: now); nothing observed before it counts.
+        """
         runtime = self._runtime
+        acknowledged = runtime.monotonic() if since is None else since
         deadline = runtime.monotonic() + launch.timeout
         self._waiting.add(campaign_id)
         try:
@@ -57,7 +67,12 @@ class Waiter:
                 await runtime.sleep(launch.poll_interval + runtime.random() * launch.poll_jitter)
                 if self._stop.is_set():
                     raise Interrupted("interrupted while waiting")
-                campaign = await self._read(campaign_id, max_age=launch.poll_interval / 2)
+                fresh_from = max(acknowledged, runtime.monotonic() - launch.poll_interval / 2)
+                campaign, shared = await self._read(campaign_id, fresh_from=fresh_from)
+                if campaign is not None and shared and campaign.status in fail_on:
+                    campaign = None  # a failure is only ever decided by a direct read
+                if campaign is None:
+                    campaign = await self._tenant.campaign(campaign_id)
                 if campaign.status in targets or campaign.status in fail_on:
                     return campaign
                 if runtime.monotonic() >= deadline:
@@ -69,22 +84,21 @@ class Waiter:
         finally:
             self._waiting.discard(campaign_id)
 
-    async def _read(self, campaign_id: str, *, max_age: float) -> ApiCampaign:
-        if len(self._waiting) < max(self._threshold, self._pages + 1):
-            return await self._client.get_campaign(campaign_id)
-        asked_at = self._runtime.monotonic()
+    def _batched(self) -> bool:
+        return len(self._waiting) >= max(self._threshold, self._list_cost + 1)
+
+    async def _read(self, campaign_id: str, *, fresh_from: float) -> tuple[LiveCampaign | None, bool]:
+        """The campaign from a shared read that began at or after ``fresh_from``, if batching pays.
+
+        None (nothing decided) when not batching, or when the shared read lacks the campaign.
+        """
+        if not self._batched():
+            return None, False
         async with self._lock:
-            if self._snapshot_at < asked_at - max_age:
-                campaigns = await self._client.list_campaigns()
+            if self._snapshot_began < fresh_from:
+                began = self._runtime.monotonic()
+                campaigns = await self._tenant.campaigns()
                 self._snapshot = {c.id: c for c in campaigns}
-                self._snapshot_at = self._runtime.monotonic()
-                self._pages = _pages(len(campaigns))
-        found = self._snapshot.get(campaign_id)
-        if found is None:
-            raise NotFound(f"campaign {campaign_id} disappeared while waiting for it")
-        return found
-
-
-def _pages(campaigns: int) -> int:
-    """Requests one read of the whole list costs."""
-    return max(1, -(-campaigns // PAGE_SIZE))
+                self._snapshot_began = began
+                self._list_cost = self._tenant.list_cost(len(campaigns))
+        return self._snapshot.get(campaign_id), True

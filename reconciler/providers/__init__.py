@@ -1,0 +1,1 @@
+"""One module per remote API, each an implementation of ``reconciler.tenant.Tenant``."""
