@@ -28,7 +28,7 @@ FLAGS = ("--latency", "0.02", "--queued", "0", "--initializing", "1", "--rate-li
 SPEC = """\
 apiVersion: cxone.reconciler/v1
 kind: Campaign
-metadata: {{name: Bench-{i:03d}}}
+metadata: {{name: Bench-{i:04d}}}
 spec:
   dialerType: PREDICTIVE
   contactListId: CL-839201-AJF2

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 
 import httpx
 import pytest
@@ -145,3 +145,43 @@ def spawned(args: list[str], env: dict[str, str], *, limit: float = 30.0) -> Ite
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+class InProcessCli:
+    """The CLI against the in-process emulator on fake time: no server, no real sleeping.
+
+    ``wrap`` puts a transport between the client and the emulator (to lose answers, say).
+    """
+
+    env = {"CXONE_API_BASE": BASE, "CXONE_CLIENT_ID": "demo", "CXONE_CLIENT_SECRET": "demo-secret"}
+
+    def __init__(self, emulator: Emulator, clock: FakeTime) -> None:
+        self.emulator = emulator
+        self.clock = clock
+        self.wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
+
+    def run(self, *args: str, input: str | None = None) -> tuple[int, str]:
+        from click.testing import CliRunner
+
+        from reconciler.cli import main
+        from reconciler.providers.campaigns import CampaignsTenant
+
+        @asynccontextmanager
+        async def open_tenant(target: object, *, runtime: object = None) -> AsyncIterator[CampaignsTenant]:
+            async with client_for(self.emulator, self.clock, wrap=self.wrap) as client:
+                yield CampaignsTenant(client)
+
+        obj = {"open_tenant": open_tenant, "runtime": self.clock.runtime}
+        result = CliRunner().invoke(main, list(args), env=self.env, input=input, obj=obj)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.output
+
+    def campaigns(self) -> dict[str, dict[str, object]]:
+        rows, _ = self.emulator.store.page(None, 10_000)
+        return {row.name: self.emulator.store.view(row) for row in rows}
+
+
+@pytest.fixture
+def cli(emulator: Emulator, clock: FakeTime) -> InProcessCli:
+    return InProcessCli(emulator, clock)

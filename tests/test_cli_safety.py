@@ -1,0 +1,154 @@
+"""The CLI tells the truth against production dialers: no silent success, no bypassed guard.
+
+In process against the emulator, on fake time (the tenant and the clock injected).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import InProcessCli
+from tests.specs import spec_text, write_spec
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    directory = tmp_path / "campaigns"
+    directory.mkdir()
+    write_spec(directory, "a.yaml", spec_text("Alpha", "running"))
+    return directory
+
+
+def test_a_campaign_deleted_then_declared_again_is_really_created_again(
+    cli: InProcessCli, specs: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli.run("apply", "--auto-approve", str(specs))[0] == 0
+    first = cli.campaigns()["Alpha"]["id"]
+    code, out = cli.run("apply", "--auto-approve", "--prune", "--force", str(empty))
+    assert code == 0, out
+    assert cli.campaigns() == {}
+
+    code, out = cli.run("apply", "--auto-approve", str(specs))  # the spec comes back in a revert
+    assert code == 0, out
+    assert "1 applied, 0 failed" in out
+    again = cli.campaigns()["Alpha"]
+    assert again["id"] != first and again["status"] == "RUNNING"
+    assert cli.run("plan", "--detailed-exitcode", str(specs))[0] == 0
+
+
+def test_a_refused_plan_is_not_saved(cli: InProcessCli, specs: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cli.run("apply", "--auto-approve", str(specs))
+    saved = tmp_path / "p.json"
+    code, out = cli.run("plan", "--prune", str(empty), "--out", str(saved))
+    assert code == 3, out
+    assert not saved.exists()
+    assert "Alpha" in cli.campaigns()
+
+
+def test_a_saved_plan_is_held_to_the_guards_again_when_applied(
+    cli: InProcessCli, specs: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cli.run("apply", "--auto-approve", str(specs))
+    saved = tmp_path / "p.json"
+    assert cli.run("plan", "--prune", "--force", str(empty), "--out", str(saved))[0] == 0
+
+    code, out = cli.run("apply", "--plan", str(saved), "--auto-approve")  # no --force this time
+    assert code == 3, out
+    assert "no campaign specs" in out
+    assert "Alpha" in cli.campaigns()
+
+    data = json.loads(saved.read_text())
+    data["specs"] = 1  # defeat the guard by editing the file
+    saved.write_text(json.dumps(data))
+    code, out = cli.run("apply", "--plan", str(saved), "--auto-approve")
+    assert code == 1 and "edited" in out
+    assert "Alpha" in cli.campaigns()
+
+
+def test_a_saved_plan_that_would_write_a_non_compliant_campaign_is_refused(
+    cli: InProcessCli, specs: Path, tmp_path: Path
+) -> None:
+    saved = tmp_path / "p.json"
+    assert cli.run("plan", str(specs), "--out", str(saved))[0] == 0
+    data = json.loads(saved.read_text())
+    window = {"days": ["MON"], "start": "06:00", "end": "23:00"}
+    data["changes"][0]["fields"].append(
+        {"path": "schedule", "before": None, "after": {"timeZone": "UTC", "windows": [window]}}
+    )
+    plan = _replan(data)  # a careful forger recomputes the fingerprint
+    saved.write_text(json.dumps(plan))
+    code, out = cli.run("apply", "--plan", str(saved), "--auto-approve")
+    assert code == 1, out
+    assert "TCPA calling hours" in out
+    assert cli.campaigns() == {}
+
+
+def _replan(data: dict[str, object]) -> dict[str, object]:
+    """The saved plan with a fingerprint that matches its (edited) content."""
+    from reconciler.engine.plan import Change, Plan
+
+    changes = tuple(Change.from_json(c) for c in data["changes"])  # type: ignore[attr-defined]
+    plan = Plan(
+        target=str(data["target"]),
+        changes=changes,
+        unchanged=0,
+        versions=dict(data["versions"]),  # type: ignore[call-overload]
+        owned=int(data["owned"]),  # type: ignore[call-overload]
+        specs=data.get("specs"),  # type: ignore[arg-type]
+    )
+    return plan.to_json(saved=True)
+
+
+class LoseAnswers(httpx.AsyncBaseTransport):
+    """A gateway that lets writes reach the API, then answers the first of each kind 504."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, *methods: str) -> None:
+        self.inner = inner
+        self.methods = set(methods)
+        self.lost: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method in self.methods:
+            self.methods.discard(request.method)
+            await response.aread()
+            self.lost.append(f"{request.method} {request.url.path}")
+            return httpx.Response(504, json={"errorCode": "GATEWAY_TIMEOUT", "errorMessage": "lost"})
+        return response
+
+
+def test_an_update_and_a_delete_whose_answers_were_lost_are_reported_done(
+    cli: InProcessCli, specs: Path, tmp_path: Path
+) -> None:
+    cli.run("apply", "--auto-approve", str(specs))
+    write_spec(specs, "a.yaml", spec_text("Alpha", "running", cpm=12))
+    gateways: list[LoseAnswers] = []
+
+    def lossy(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        gateways.append(LoseAnswers(inner, "PATCH", "DELETE"))
+        return gateways[-1]
+
+    cli.wrap = lossy
+    code, out = cli.run("apply", "--auto-approve", str(specs))
+    assert code == 0, out
+    assert gateways[-1].lost == [f"PATCH /api/campaigns/{cli.campaigns()['Alpha']['id']}"]
+    assert "1 applied, 0 failed" in out
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = cli.run("apply", "--auto-approve", "--prune", "--force", str(empty))
+    assert code == 0, out
+    assert any(lost.startswith("DELETE") for lost in gateways[-1].lost)
+    assert cli.campaigns() == {}
+    cli.wrap = None
+    assert cli.run("plan", "--detailed-exitcode", "--prune", "--force", str(empty))[0] == 0
