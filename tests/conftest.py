@@ -153,9 +153,8 @@ class InProcessCli:
     ``wrap`` puts a transport between the client and the emulator (to lose answers, say).
     """
 
-    env = {"CXONE_API_BASE": BASE, "CXONE_CLIENT_ID": "demo", "CXONE_CLIENT_SECRET": "demo-secret"}
-
     def __init__(self, emulator: Emulator, clock: FakeTime) -> None:
+        self.env = {"CXONE_API_BASE": BASE, "CXONE_CLIENT_ID": "demo", "CXONE_CLIENT_SECRET": "demo-secret"}
         self.emulator = emulator
         self.clock = clock
         self.wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
