@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit schema bench emulator clean fresh-clone
+.PHONY: demo test lint typecheck unit e2e schema bench emulator clean fresh-clone
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,8 +16,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	bash scripts/demo.sh
 
-## test: lint, type-check and run every test
-test: lint typecheck unit
+## test: lint, type-check and run every test (what CI runs)
+test: lint typecheck
+	$(BIN)/pytest
+
+## unit: the fast tests only (no child processes, loopback servers or signals)
+unit: $(STAMP)
+	$(BIN)/pytest -m "not e2e"
+
+## e2e: the end-to-end tests only
+e2e: $(STAMP)
+	$(BIN)/pytest -m e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests bench
@@ -25,9 +34,6 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
-
-unit: $(STAMP)
-	$(BIN)/pytest
 
 ## schema: regenerate schemas/campaign.schema.json from the models
 schema: $(STAMP)

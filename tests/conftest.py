@@ -154,6 +154,7 @@ class InProcessCli:
     """
 
     def __init__(self, emulator: Emulator, clock: FakeTime) -> None:
+        self.url = BASE
         self.env = {"CXONE_API_BASE": BASE, "CXONE_CLIENT_ID": "demo", "CXONE_CLIENT_SECRET": "demo-secret"}
         self.emulator = emulator
         self.clock = clock
@@ -180,7 +181,17 @@ class InProcessCli:
         rows, _ = self.emulator.store.page(None, 10_000)
         return {row.name: self.emulator.store.view(row) for row in rows}
 
+    def mutations(self) -> int:
+        return Tenant.mutations(self)  # type: ignore[arg-type]
+
 
 @pytest.fixture
 def cli(emulator: Emulator, clock: FakeTime) -> InProcessCli:
     return InProcessCli(emulator, clock)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the loopback emulator (the ``tenant`` fixture) is end to end."""
+    for item in items:
+        if "tenant" in getattr(item, "fixturenames", ()) and "cli" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)

@@ -6,11 +6,15 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from reconciler.emulator.app import build
 from reconciler.emulator.faults import Faults
 from reconciler.emulator.store import Lifecycle
 from tests.conftest import served, spawned
 from tests.specs import spec_text, write_spec
+
+pytestmark = pytest.mark.e2e  # a child process and a real SIGINT
 
 
 def test_an_interrupted_apply_stops_promptly_and_a_rerun_converges_without_duplicates(tmp_path: Path) -> None:

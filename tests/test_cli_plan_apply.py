@@ -1,4 +1,4 @@
-"""plan and apply end to end: the CLI against the emulator over loopback HTTP."""
+"""plan and apply end to end: the CLI against the emulator, in process on fake time (and over loopback)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,13 @@ import pytest
 from reconciler.emulator.app import build
 from reconciler.emulator.faults import FailStart, Faults
 from reconciler.emulator.store import Lifecycle
-from tests.conftest import Tenant, served
+from tests.conftest import InProcessCli, served
 from tests.specs import api_definition, spec_text, write_spec
+
+
+@pytest.fixture
+def tenant(cli: InProcessCli) -> InProcessCli:
+    return cli
 
 
 @pytest.fixture
@@ -25,7 +30,7 @@ def specs(tmp_path: Path) -> Path:
 
 
 def test_plan_changes_nothing_apply_converges_and_a_second_apply_sends_no_change(
-    tenant: Tenant, specs: Path
+    tenant: InProcessCli, specs: Path
 ) -> None:
     code, out = tenant.run("plan", str(specs))
     assert code == 0
@@ -52,11 +57,11 @@ def test_plan_changes_nothing_apply_converges_and_a_second_apply_sends_no_change
     assert tenant.run("plan", "--detailed-exitcode", str(specs))[0] == 0
 
 
-def test_detailed_exitcode_is_2_when_there_are_changes(tenant: Tenant, specs: Path) -> None:
+def test_detailed_exitcode_is_2_when_there_are_changes(tenant: InProcessCli, specs: Path) -> None:
     assert tenant.run("plan", "--detailed-exitcode", str(specs))[0] == 2
 
 
-def test_the_json_plan_keeps_the_contract(tenant: Tenant, specs: Path) -> None:
+def test_the_json_plan_keeps_the_contract(tenant: InProcessCli, specs: Path) -> None:
     code, out = tenant.run("plan", "--format", "json", str(specs))
     plan = json.loads(out)
     assert code == 0
@@ -78,7 +83,7 @@ def test_the_json_plan_keeps_the_contract(tenant: Tenant, specs: Path) -> None:
     assert {"path": "pacing.callsPerMinute", "before": None, "after": 10} in alpha["fields"]
 
 
-def test_a_pacing_change_is_an_update_with_before_and_after(tenant: Tenant, specs: Path) -> None:
+def test_a_pacing_change_is_an_update_with_before_and_after(tenant: InProcessCli, specs: Path) -> None:
     tenant.run("apply", "--auto-approve", str(specs))
     write_spec(specs, "a.yaml", spec_text("Alpha", "running", cpm=12), spec_text("Bravo", "stopped"))
     plan = json.loads(tenant.run("plan", "--format", "json", str(specs))[1])
@@ -91,7 +96,9 @@ def test_a_pacing_change_is_an_update_with_before_and_after(tenant: Tenant, spec
     assert (alpha["status"], alpha["version"]) == ("RUNNING", 2)
 
 
-def test_a_locked_field_of_a_running_campaign_stops_updates_and_starts(tenant: Tenant, specs: Path) -> None:
+def test_a_locked_field_of_a_running_campaign_stops_updates_and_starts(
+    tenant: InProcessCli, specs: Path
+) -> None:
     tenant.run("apply", "--auto-approve", str(specs))
     write_spec(specs, "c.yaml", spec_text("Charlie", "running", dialer="PREDICTIVE"))
     code, out = tenant.run("plan", str(specs))
@@ -105,7 +112,7 @@ def test_a_locked_field_of_a_running_campaign_stops_updates_and_starts(tenant: T
     assert tenant.emulator.requests[f"POST /api/campaigns/{charlie['id']}/stop"] == 1
 
 
-def test_desired_stopped_stops_a_running_campaign(tenant: Tenant, specs: Path) -> None:
+def test_desired_stopped_stops_a_running_campaign(tenant: InProcessCli, specs: Path) -> None:
     tenant.run("apply", "--auto-approve", str(specs))
     write_spec(specs, "c.yaml", spec_text("Charlie", "stopped", dialer="PROGRESSIVE"))
     plan = json.loads(tenant.run("plan", "--format", "json", str(specs))[1])
@@ -114,7 +121,7 @@ def test_desired_stopped_stops_a_running_campaign(tenant: Tenant, specs: Path) -
     assert tenant.campaigns()["Charlie"]["status"] == "STOPPED"
 
 
-def test_pacing_inside_the_adaptive_range_is_not_drift(tenant: Tenant, tmp_path: Path) -> None:
+def test_pacing_inside_the_adaptive_range_is_not_drift(tenant: InProcessCli, tmp_path: Path) -> None:
     adaptive = "  adaptivePacing: {minCallsPerMinute: 5, maxCallsPerMinute: 25}\n"
     write_spec(tmp_path, "p.yaml", spec_text("Paced", "running", extra=adaptive))
     tenant.run("apply", "--auto-approve", str(tmp_path))
@@ -130,7 +137,9 @@ def test_pacing_inside_the_adaptive_range_is_not_drift(tenant: Tenant, tmp_path:
     assert plan["changes"][0]["fields"] == [{"path": "pacing.callsPerMinute", "before": 40, "after": 10}]
 
 
-def test_a_spec_naming_an_unowned_campaign_is_refused_unless_adopted(tenant: Tenant, specs: Path) -> None:
+def test_a_spec_naming_an_unowned_campaign_is_refused_unless_adopted(
+    tenant: InProcessCli, specs: Path
+) -> None:
     store = tenant.emulator.store
     by_hand = api_definition("Alpha", description="made by hand", labels={"owner": "ops"})
     store.create(by_hand.pop("name"), by_hand, None)
@@ -152,7 +161,9 @@ def test_a_spec_naming_an_unowned_campaign_is_refused_unless_adopted(tenant: Ten
     assert tenant.run("plan", "--detailed-exitcode", str(specs))[0] == 0
 
 
-def test_an_owned_campaign_without_a_spec_is_deleted_only_with_prune(tenant: Tenant, specs: Path) -> None:
+def test_an_owned_campaign_without_a_spec_is_deleted_only_with_prune(
+    tenant: InProcessCli, specs: Path
+) -> None:
     tenant.run("apply", "--auto-approve", str(specs))
     (specs / "c.yaml").unlink()
     code, out = tenant.run("plan", "--detailed-exitcode", str(specs))
@@ -164,7 +175,7 @@ def test_an_owned_campaign_without_a_spec_is_deleted_only_with_prune(tenant: Ten
     assert "Charlie" not in tenant.campaigns()
 
 
-def test_stopping_or_deleting_too_many_is_refused_without_force(tenant: Tenant, tmp_path: Path) -> None:
+def test_stopping_or_deleting_too_many_is_refused_without_force(tenant: InProcessCli, tmp_path: Path) -> None:
     write_spec(tmp_path, "many.yaml", *(spec_text(f"C-{i:02d}", "stopped") for i in range(10)))
     tenant.run("apply", "--auto-approve", str(tmp_path))
     write_spec(tmp_path, "many.yaml", *(spec_text(f"C-{i:02d}", "stopped") for i in range(6)))
@@ -178,7 +189,7 @@ def test_stopping_or_deleting_too_many_is_refused_without_force(tenant: Tenant, 
     assert len(tenant.campaigns()) == 6
 
 
-def test_a_start_ending_in_error_fails_that_campaign_only(tenant: Tenant, specs: Path) -> None:
+def test_a_start_ending_in_error_fails_that_campaign_only(tenant: InProcessCli, specs: Path) -> None:
     tenant.emulator.faults = Faults(
         fail_start=(FailStart("Alpha", "DIALER_SESSION_FAILURE", "no trunks free"),)
     )
@@ -196,7 +207,9 @@ def test_a_start_ending_in_error_fails_that_campaign_only(tenant: Tenant, specs:
     assert tenant.campaigns()["Alpha"]["status"] == "RUNNING"
 
 
-def test_a_saved_plan_applies_unless_the_tenant_moved(tenant: Tenant, specs: Path, tmp_path: Path) -> None:
+def test_a_saved_plan_applies_unless_the_tenant_moved(
+    tenant: InProcessCli, specs: Path, tmp_path: Path
+) -> None:
     saved = tmp_path / "plan.json"
     assert tenant.run("plan", "--out", str(saved), str(specs))[0] == 0
     data = json.loads(saved.read_text())
@@ -217,7 +230,9 @@ def test_a_saved_plan_applies_unless_the_tenant_moved(tenant: Tenant, specs: Pat
     assert tenant.mutations() == before
 
 
-def test_a_saved_plan_for_another_target_is_refused(tenant: Tenant, specs: Path, tmp_path: Path) -> None:
+def test_a_saved_plan_for_another_target_is_refused(
+    tenant: InProcessCli, specs: Path, tmp_path: Path
+) -> None:
     saved = tmp_path / "plan.json"
     tenant.run("plan", "--out", str(saved), str(specs))
     data = json.loads(saved.read_text())
@@ -229,14 +244,14 @@ def test_a_saved_plan_for_another_target_is_refused(tenant: Tenant, specs: Path,
     tenant.env["CXONE_API_BASE"] = tenant.url + "/"
     saved_ok = tmp_path / "ok.json"
     tenant.run("plan", "--out", str(saved_ok), str(specs))
-    tenant.env["CXONE_API_BASE"] = tenant.url.replace("127.0.0.1", "localhost")
+    tenant.env["CXONE_API_BASE"] = "http://other.emulator.test"
     code, out = tenant.run("apply", "--plan", str(saved_ok), "--auto-approve")
     assert code == 3
     assert "the plan was made for" in out
     assert tenant.mutations() == 0
 
 
-def test_apply_without_a_terminal_or_auto_approve_changes_nothing(tenant: Tenant, specs: Path) -> None:
+def test_apply_without_a_terminal_or_auto_approve_changes_nothing(tenant: InProcessCli, specs: Path) -> None:
     code, out = tenant.run("apply", str(specs))
     assert code == 1
     assert "--auto-approve" in out
@@ -256,7 +271,7 @@ def test_apply_without_a_terminal_or_auto_approve_changes_nothing(tenant: Tenant
     ],
 )
 def test_references_are_checked_against_the_tenant(
-    tenant: Tenant, tmp_path: Path, kwargs: dict[str, str], message: str
+    tenant: InProcessCli, tmp_path: Path, kwargs: dict[str, str], message: str
 ) -> None:
     path = write_spec(tmp_path, "r.yaml", spec_text("Ref", **kwargs))
     code, out = tenant.run("plan", str(tmp_path))
@@ -265,14 +280,14 @@ def test_references_are_checked_against_the_tenant(
     assert tenant.mutations() == 0
 
 
-def test_an_empty_list_on_a_stopped_campaign_is_a_warning(tenant: Tenant, tmp_path: Path) -> None:
+def test_an_empty_list_on_a_stopped_campaign_is_a_warning(tenant: InProcessCli, tmp_path: Path) -> None:
     write_spec(tmp_path, "r.yaml", spec_text("Ref", list_id="CL-000000-EMPT"))
     code, out = tenant.run("plan", str(tmp_path))
     assert code == 0
     assert "warning: contact list CL-000000-EMPT (Empty-Placeholder) is empty" in out
 
 
-def test_the_markdown_plan_is_ready_for_a_pull_request(tenant: Tenant, specs: Path) -> None:
+def test_the_markdown_plan_is_ready_for_a_pull_request(tenant: InProcessCli, specs: Path) -> None:
     code, out = tenant.run("plan", "--format", "markdown", str(specs))
     assert code == 0
     assert out.startswith("### cxone-reconciler plan")
@@ -283,7 +298,7 @@ def test_the_markdown_plan_is_ready_for_a_pull_request(tenant: Tenant, specs: Pa
 
 
 def test_prune_with_no_specs_at_all_is_refused_unless_forced(
-    tenant: Tenant, specs: Path, tmp_path: Path
+    tenant: InProcessCli, specs: Path, tmp_path: Path
 ) -> None:
     tenant.run("apply", "--auto-approve", str(specs))
     empty = tmp_path / "empty"
@@ -295,7 +310,7 @@ def test_prune_with_no_specs_at_all_is_refused_unless_forced(
 
 
 def test_an_unexpected_failure_is_a_message_not_a_traceback(
-    tenant: Tenant, specs: Path, tmp_path: Path
+    tenant: InProcessCli, specs: Path, tmp_path: Path
 ) -> None:
     saved = tmp_path / "plan.json"
     saved.write_text('{"formatVersion": 1, "versions": {}, "target": 5}')
@@ -305,7 +320,7 @@ def test_an_unexpected_failure_is_a_message_not_a_traceback(
 
 
 def test_unmanaged_campaigns_are_never_changed_or_deleted_even_with_prune(
-    tenant: Tenant, specs: Path
+    tenant: InProcessCli, specs: Path
 ) -> None:
     store = tenant.emulator.store
     other = api_definition("Someone-Elses", dialerType="PREVIEW", labels={"managed-by": "terraform"})
@@ -316,6 +331,7 @@ def test_unmanaged_campaigns_are_never_changed_or_deleted_even_with_prune(
     assert not [k for k in tenant.emulator.requests if theirs.id in k and not k.startswith("GET")]
 
 
+@pytest.mark.e2e
 def test_a_completed_campaign_is_reported_and_not_restarted(tmp_path: Path) -> None:
     seed = {
         "contactLists": [{"id": "CL-TINY", "name": "tiny", "recordCount": 3, "dncCompliant": True}],

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 from reconciler.cli import main
 from tests.specs import spec_text, write_spec
 
+pytestmark = pytest.mark.e2e  # the real sandbox on disk, real time
+
 
 def test_one_commands_apply_is_the_next_commands_live_state(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
