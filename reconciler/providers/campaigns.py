@@ -27,7 +27,7 @@ from reconciler.tenant import (
     Traffic,
 )
 
-__all__ = ["CampaignsTenant", "merge_patch"]
+__all__ = ["CampaignsTenant", "idempotency_key", "live", "merge_patch"]
 
 
 def merge_patch(fields: Iterable[FieldChange]) -> dict[str, Any]:
