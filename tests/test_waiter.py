@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from reconciler.engine.apply import Executor
+from reconciler.engine.outcome import Outcome
 from reconciler.engine.plan import Change, Launch, Plan
 from reconciler.tenant import Action, Status
 from tests.fake_tenant import SlowListTenant
@@ -46,3 +49,28 @@ async def test_a_failure_seen_in_a_shared_read_is_confirmed_by_a_direct_read() -
     outcomes = await clock.run(Executor(tenant, starts(tenant), runtime=clock.runtime).run())
     failed = {o.name: o.error for o in outcomes if not o.ok}
     assert failed == {stopped_behind_our_back: "the campaign was stopped while it was starting"}
+
+
+async def test_an_interrupted_run_reports_every_request_it_sent_and_no_other() -> None:
+    clock = SimulatedTime()
+    tenant = SlowListTenant(clock, 40, call_seconds=0.1)
+    stop = asyncio.Event()
+
+    async def ctrl_c() -> None:
+        await clock.sleep(0.35)  # a few starts are out by then; most are not
+        stop.set()
+
+    async def run() -> list[Outcome]:
+        interrupt = asyncio.ensure_future(ctrl_c())
+        outcomes = await Executor(
+            tenant, starts(tenant), runtime=clock.runtime, stop=stop, concurrency=4
+        ).run()
+        await interrupt
+        return outcomes
+
+    outcomes = await clock.run(run())
+    sent = {i for i in tenant.ids if i in tenant.started_at}
+    assert 0 < len(sent) < len(tenant.ids)
+    assert all(o.interrupted and not o.ok for o in outcomes)
+    assert {o.name for o in outcomes if o.in_flight == Action.START} == sent
+    assert all(o.in_flight is None for o in outcomes if o.name not in sent)

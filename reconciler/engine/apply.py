@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from functools import partial
 from typing import TypeVar
 
@@ -45,6 +46,9 @@ GRACE_SECONDS = 5.0
 
 Progress = Callable[[str, str], None]
 T = TypeVar("T")
+
+_STEP: ContextVar[tuple[Outcome, Action] | None] = ContextVar("_STEP", default=None)
+"""The step a campaign's task is on (each campaign runs in its own task, with its own context)."""
 
 
 class Executor:
@@ -102,11 +106,19 @@ class Executor:
         finally:
             self._on_finish(outcome)
 
-    async def _send(self, call: Callable[[], Awaitable[T]]) -> T:
-        """One API call inside a concurrency slot; waits between calls hold no slot."""
+    async def _send(self, call: Callable[[], Awaitable[T]], *, write: bool = False) -> T:
+        """One API call inside a concurrency slot; waits between calls hold no slot.
+
+        A write marks its step in flight on the campaign's outcome from the moment it
+        leaves, so an interrupted run reports every request it sent.
+        """
         async with self._slots:
             if self._stop.is_set():
                 raise Interrupted("interrupted before this call was sent")
+            step = _STEP.get()
+            if write and step is not None:
+                outcome, action = step
+                outcome.in_flight = action
             return await call()
 
     async def _apply(self, change: Change, outcome: Outcome) -> None:
@@ -131,7 +143,7 @@ class Executor:
             self._progress(change.name, message)
 
     async def _step(self, action: Action, change: Change, state: _State, outcome: Outcome) -> str:
-        outcome.in_flight = action
+        _STEP.set((outcome, action))
         if action == Action.CREATE:
             created = await self._create(change, outcome)
             state.seen(created)
@@ -157,7 +169,8 @@ class Executor:
     async def _create(self, change: Change, outcome: Outcome) -> LiveCampaign:
         attempt = f"{self._run_id}/{change.name}"
         try:
-            return await self._send(partial(self._tenant.create, change.name, change.fields, attempt=attempt))
+            create = partial(self._tenant.create, change.name, change.fields, attempt=attempt)
+            return await self._send(create, write=True)
         except (TransientError, Conflict):
             # The create may have landed with its answer lost (or a retry found the name taken by it).
             found = await self._by_name(change.name)
@@ -173,7 +186,7 @@ class Executor:
             raise OperationFailed("an update needs the campaign's revision, and the plan has none")
         try:
             return await self._send(
-                partial(self._tenant.update, campaign_id, fields, revision=state.revision)
+                partial(self._tenant.update, campaign_id, fields, revision=state.revision), write=True
             )
         except (PreconditionFailed, TransientError):
             # A 412 after a lost answer is our own write seen by its retry: judge by what is live.
@@ -189,7 +202,7 @@ class Executor:
         if state.revision is None:
             raise OperationFailed("a delete needs the campaign's revision, and the plan has none")
         try:
-            await self._send(partial(self._tenant.delete, campaign_id, revision=state.revision))
+            await self._send(partial(self._tenant.delete, campaign_id, revision=state.revision), write=True)
         except (NotFound, TransientError):
             try:
                 await self._send(partial(self._tenant.campaign, campaign_id))
@@ -205,7 +218,7 @@ class Executor:
 
     async def _stop_campaign(self, campaign_id: str, change: Change) -> LiveCampaign:
         try:
-            await self._send(partial(self._tenant.stop, campaign_id))
+            await self._send(partial(self._tenant.stop, campaign_id), write=True)
         except Conflict:
             current = await self._send(partial(self._tenant.campaign, campaign_id))
             if current.status in ACTIVE:
@@ -219,7 +232,7 @@ class Executor:
         if status == Status.STOPPING:
             await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
         try:
-            await self._send(partial(self._tenant.start, campaign_id))
+            await self._send(partial(self._tenant.start, campaign_id), write=True)
         except Conflict:
             current = await self._send(partial(self._tenant.campaign, campaign_id))
             if current.status not in ACTIVE:
