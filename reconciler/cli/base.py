@@ -22,6 +22,8 @@ from reconciler.spec.loader import LoadResult, load
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_PATHS = ("campaigns",)
+EX_USAGE = 64
+"""Exit code of a usage error (sysexits.h EX_USAGE); 2 stays "the plan has changes"."""
 
 
 def style(text: str, colour: str) -> str:
@@ -51,7 +53,7 @@ def handled(func: F) -> F:
             click.echo("interrupted", err=True)
             sys.exit(1)
         except (click.ClickException, click.exceptions.Abort, click.exceptions.Exit):
-            raise  # click reports these itself (usage errors exit 2)
+            raise  # click reports these itself (usage errors exit EX_USAGE: see Group)
         except Exception as error:  # a bug: say so plainly, keep the details for -v
             click.secho(f"error: unexpected {type(error).__name__}: {error}", fg="red", err=True)
             if _verbose():
@@ -78,7 +80,44 @@ def _verbose() -> bool:
     return bool(context and (context.find_root().obj or {}).get("verbose"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _exits_ex_usage(error: click.UsageError) -> None:
+    # click declares exit_code a ClassVar, but main() exits with the instance's value;
+    # setting it keeps the error's type and its own show() (message, usage line, hint).
+    error.exit_code = EX_USAGE  # type: ignore[misc]
+
+
+class Group(click.Group):
+    """The command group; a usage error of any command exits ``EX_USAGE``, never 2.
+
+    click exits 2 on a usage error, which ``plan --detailed-exitcode`` uses for
+    "the plan has changes": a typo in CI would read as a plan with changes.
+    Parsing the group's and every command's arguments happens in ``make_context``
+    (the group's) and ``invoke`` (the commands'); a ``click.BadParameter`` raised
+    while a command runs also passes through ``invoke``. click's own message is kept.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            _exits_ex_usage(error)
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            _exits_ex_usage(error)
+            raise
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Trace HTTP calls (redacted) on stderr.")
 @click.option(
     "--rate-limit",
