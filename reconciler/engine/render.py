@@ -7,7 +7,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from reconciler.engine.outcome import Outcome
-from reconciler.engine.plan import ACTIONS, COMPLIANCE_FIELDS, Change, Plan
+from reconciler.engine.plan import ACTIONS, Change, Plan
+from reconciler.engine.risks import risks
+
+__all__ = [
+    "COMMENT_LIMIT",
+    "RISKS_LISTED",
+    "plan_json",
+    "render_json",
+    "render_markdown",
+    "render_outcomes",
+    "render_text",
+    "risks",
+]
 
 Style = Callable[[str, str], str]
 COMMENT_LIMIT = 65_536
@@ -40,27 +52,30 @@ def _counts(plan: Plan) -> str:
     return ", ".join([*parts, f"{summary['unchanged']} unchanged"])
 
 
-def risks(change: Change) -> list[str]:
-    """What a reviewer must not miss in this change."""
-    found = []
-    if change.restarts:
-        found.append("restarts live dialing")
-    elif "start" in change.actions:
-        found.append("starts dialing")
-    elif "stop" in change.actions:
-        found.append("stops live dialing")
-    if "delete" in change.actions:
-        found.append("deletes the campaign")
-    compliance = sorted(
-        {f.top for f in change.fields if f.top in COMPLIANCE_FIELDS and "create" not in change.actions}
-    )
-    if compliance:
-        found.append(f"changes compliance fields: {', '.join(compliance)}")
-    return found
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The JSON plan of product.md section 4, each change with its ``risks`` after its ``fields``.
+
+    Only the output gains ``risks``: the saved plan and the fingerprint do not carry them.
+    """
+    data = plan.to_json()
+    data["changes"] = [
+        _with_risks(shown, change) for shown, change in zip(data["changes"], plan.changes, strict=True)
+    ]
+    return data
+
+
+def _with_risks(shown: dict[str, Any], change: Change) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in shown.items():
+        out[key] = value
+        if key == "fields":
+            out["risks"] = list(risks(change))
+    out.setdefault("risks", list(risks(change)))
+    return out
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2)
+    return json.dumps(plan_json(plan), indent=2)
 
 
 def render_text(plan: Plan, style: Style = _plain) -> str:
