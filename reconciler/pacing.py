@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.cxone.models import RealtimeStats
+from reconciler.escape import visible
 from reconciler.spec.models import AdaptivePacing, Comparison, Condition
 
 GUARD_STEP = 0.25
@@ -118,7 +119,7 @@ def decision_json(
 def describe(entry: dict[str, Any]) -> str:
     """One line for a decision (or a skipped round) as `pace` prints it."""
     if "skipped" in entry:
-        return f"{entry['name']}: skipped: {entry['skipped']}"
+        return f"{visible(entry['name'])}: skipped: {visible(entry['skipped'])}"
     before, after = entry["from"], entry["to"]
     move = (
         f"{before['callsPerMinute']} -> {after['callsPerMinute']} calls/min"
@@ -128,4 +129,4 @@ def describe(entry: dict[str, Any]) -> str:
     if before["maxConcurrent"] != after["maxConcurrent"]:
         move += f", maxConcurrent {before['maxConcurrent']} -> {after['maxConcurrent']}"
     state = "applied" if entry["applied"] else "unchanged" if before == after else "not applied"
-    return f"{entry['name']}: {move} [{state}]: {entry['reason']}"
+    return f"{visible(entry['name'])}: {move} [{state}]: {visible(entry['reason'])}"

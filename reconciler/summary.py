@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reconciler import aio
 from reconciler.cxone.models import CampaignSummary
 from reconciler.engine.diff import is_owned
+from reconciler.escape import csv_cell, md_span, md_text, visible
 from reconciler.spec.compliance import LEGAL_ABANDON_CAP
 from reconciler.spec.models import Campaign
 
@@ -93,21 +94,23 @@ def render_csv(rows: Sequence[Row]) -> str:
     writer.writerow(KEYS)
     for r in rows:
         data = r.to_json()
-        writer.writerow([data[k] for k in KEYS])
+        writer.writerow([csv_cell(data[k]) for k in KEYS])
     return out.getvalue().rstrip("\n")
 
 
-def _cells(rows: Sequence[Row]) -> tuple[list[str], list[list[str]], list[str]]:
+def _cells(
+    rows: Sequence[Row], escape: Callable[[str], str], flag: str
+) -> tuple[list[str], list[list[str]], list[str]]:
     head = ["campaign", "id", "status", "calls", "answered", "abandoned", "abandon %", "avg talk", "connect"]
     body = [
         [
-            r.name,
-            r.campaign_id,
-            r.status,
+            escape(r.name),
+            escape(r.campaign_id),
+            escape(r.status),
             f"{r.stats.totalCalls:,}",
             f"{r.stats.answered:,}",
             f"{r.stats.abandoned:,}",
-            f"{r.abandon_rate:.1%}" + (f" > {r.cap:.0%} cap !" if r.over_cap else ""),
+            f"{r.abandon_rate:.1%}" + (f" > {r.cap:.0%} cap {flag}" if r.over_cap else ""),
             f"{r.stats.avgTalkTime:.0f} s",
             f"{r.stats.connectRate:.1%}",
         ]
@@ -130,7 +133,7 @@ def _cells(rows: Sequence[Row]) -> tuple[list[str], list[list[str]], list[str]]:
 
 
 def render_table(rows: Sequence[Row], target: str) -> str:
-    head, body, foot = _cells(rows)
+    head, body, foot = _cells(rows, visible, "!")
     widths = [max(len(line[i]) for line in [head, *body, foot]) for i in range(len(head))]
     numeric = set(range(3, len(head)))
 
@@ -141,15 +144,16 @@ def render_table(rows: Sequence[Row], target: str) -> str:
         )
 
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([f"Target: {target}", "", line(head), rule, *(line(b) for b in body), rule, line(foot)])
+    return "\n".join(
+        [f"Target: {visible(target)}", "", line(head), rule, *(line(b) for b in body), rule, line(foot)]
+    )
 
 
 def render_markdown(rows: Sequence[Row], target: str) -> str:
-    head, body, foot = _cells(rows)
-    lines = [f"### Campaign performance (`{target}`)", "", "| " + " | ".join(head) + " |"]
+    head, body, foot = _cells(rows, md_text, ":warning:")
+    lines = [f"### Campaign performance ({md_span(target)})", "", "| " + " | ".join(head) + " |"]
     lines.append("|" + "|".join("---" if i < 3 else "---:" for i in range(len(head))) + "|")
     for cells in body:
-        cells = [c.replace(" !", " :warning:") for c in cells]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("| " + " | ".join(f"**{c}**" if c else "" for c in foot) + " |")
     return "\n".join(lines)
