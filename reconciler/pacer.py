@@ -2,7 +2,8 @@
 
 Reads each owned RUNNING campaign's realtime figures concurrently, decides
 with ``pacing.decide`` and PATCHes (with If-Match) only what changes. A
-campaign whose figures cannot be read is left untouched.
+campaign whose figures cannot be read, or whose PATCH fails, is left as it
+is and its result carries the error; the other campaigns are paced regardless.
 """
 
 from __future__ import annotations
@@ -12,17 +13,16 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from reconciler import aio
 from reconciler.cxone.client import CxoneClient
 from reconciler.cxone.models import ApiCampaign
 from reconciler.engine.diff import is_owned
 from reconciler.errors import ApiError, NotFound, PreconditionFailed
-from reconciler.pacing import decide, decision_json
+from reconciler.pacing import PaceResult, Skipped, decide
 from reconciler.spec.models import AdaptivePacing, Campaign
 
-Report = Callable[[dict[str, Any]], None]
+Report = Callable[[PaceResult | Skipped], None]
 
 
 @dataclass(frozen=True)
@@ -54,34 +54,34 @@ def select(specs: Sequence[Campaign], live: Sequence[ApiCampaign]) -> list[Paced
 
 async def pace_one(
     client: CxoneClient, paced: Paced, *, dry_run: bool, now: Callable[[], float]
-) -> dict[str, Any]:
+) -> PaceResult:
     campaign = paced.campaign
     current = campaign.pacing.model_dump()
+
+    def result(after: dict[str, int], reason: str, applied: bool, error: str | None = None) -> PaceResult:
+        return PaceResult(campaign.name, campaign.id, current, after, reason, applied, error)
+
     try:
         stats = await client.realtime(campaign.id)
     except ApiError as error:
-        return decision_json(
-            campaign.name, campaign.id, current, current, f"left alone: realtime unavailable ({error})", False
-        )
+        return result(current, f"left alone: realtime unavailable ({error})", False, f"realtime: {error}")
     decision = decide(paced.rules, stats, current, now=now(), last_change_at=_epoch(campaign.updatedAt))
     changed = decision.changes(current)
     if not changed or dry_run:
-        reason = decision.reason + (" (dry run)" if changed else "")
-        return decision_json(campaign.name, campaign.id, current, decision.pacing, reason, False)
+        return result(decision.pacing, decision.reason + (" (dry run)" if changed else ""), False)
     try:
         await client.update_campaign(campaign.id, {"pacing": changed}, version=campaign.version)
     except PreconditionFailed:
-        reason = f"{decision.reason}; not applied: the campaign changed meanwhile, next round decides again"
-        return decision_json(campaign.name, campaign.id, current, decision.pacing, reason, False)
+        why = "the campaign changed meanwhile, next round decides again"
+        return result(decision.pacing, f"{decision.reason}; not applied: {why}", False, f"PATCH: {why}")
     except ApiError as error:
-        reason = f"{decision.reason}; not applied: {error}"
-        return decision_json(campaign.name, campaign.id, current, decision.pacing, reason, False)
-    return decision_json(campaign.name, campaign.id, current, decision.pacing, decision.reason, True)
+        return result(decision.pacing, f"{decision.reason}; not applied: {error}", False, f"PATCH: {error}")
+    return result(decision.pacing, decision.reason, True)
 
 
 async def pace_round(
     client: CxoneClient, specs: Sequence[Campaign], *, dry_run: bool, now: Callable[[], float]
-) -> list[dict[str, Any]]:
+) -> list[PaceResult]:
     paced = select(specs, await client.list_campaigns())
     return await aio.gather(*(pace_one(client, p, dry_run=dry_run, now=now) for p in paced))
 
@@ -117,20 +117,20 @@ async def watch(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
-    async def watch_round(spec: Campaign) -> dict[str, Any]:
+    async def watch_round(spec: Campaign) -> PaceResult | Skipped:
         try:
             campaign_id = await directory.find(spec.name)
             if campaign_id is None:
-                return {"name": spec.name, "skipped": "no managed campaign of that name; apply first"}
+                return Skipped(spec.name, "no managed campaign of that name; apply first")
             campaign = await client.get_campaign(campaign_id)
         except NotFound:
             directory.forget(spec.name)
-            return {"name": spec.name, "skipped": "the campaign is gone; looking it up again next round"}
+            return Skipped(spec.name, "the campaign is gone; looking it up again next round")
         except ApiError as error:
-            return {"name": spec.name, "skipped": f"API error, retrying next round: {error}"}
+            return Skipped(spec.name, f"API error, retrying next round: {error}")
         paced = select([spec], [campaign])
         if not paced:
-            return {"name": spec.name, "skipped": f"not running ({campaign.status})"}
+            return Skipped(spec.name, f"not running ({campaign.status})")
         return await pace_one(client, paced[0], dry_run=dry_run, now=now)
 
     await aio.gather(*(follow(s) for s in specs if s.spec.adaptivePacing is not None))

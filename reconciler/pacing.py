@@ -103,30 +103,66 @@ def decide(
     return Decision(current, "no rule matched")
 
 
-def decision_json(
-    name: str, campaign_id: str, before: dict[str, int], after: dict[str, int], reason: str, applied: bool
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "campaignId": campaign_id,
-        "from": before,
-        "to": after,
-        "reason": reason,
-        "applied": applied,
-    }
+@dataclass(frozen=True)
+class PaceResult:
+    """What one pace round did to one campaign: the decision, and whether it was applied.
+
+    ``error`` says why the campaign could not be paced (its figures could not be
+    read, or the PATCH failed); ``pace`` exits 1 when any result has one.
+    """
+
+    name: str
+    campaign_id: str
+    before: dict[str, int]
+    after: dict[str, int]
+    reason: str
+    applied: bool
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """The decision as product.md section 3 shows it, plus ``error`` when one happened."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "campaignId": self.campaign_id,
+            "from": self.before,
+            "to": self.after,
+            "reason": self.reason,
+            "applied": self.applied,
+        }
+        if self.error is not None:
+            data["error"] = self.error
+        return data
+
+    def describe(self) -> str:
+        """One line, as `pace` prints it (tenant text escaped for a terminal)."""
+        before, after = self.before, self.after
+        move = (
+            f"{before['callsPerMinute']} -> {after['callsPerMinute']} calls/min"
+            if before["callsPerMinute"] != after["callsPerMinute"]
+            else f"{before['callsPerMinute']} calls/min"
+        )
+        if before["maxConcurrent"] != after["maxConcurrent"]:
+            move += f", maxConcurrent {before['maxConcurrent']} -> {after['maxConcurrent']}"
+        if self.failed:
+            state = "failed"
+        else:
+            state = "applied" if self.applied else "unchanged" if before == after else "not applied"
+        return f"{visible(self.name)}: {move} [{state}]: {visible(self.reason)}"
 
 
-def describe(entry: dict[str, Any]) -> str:
-    """One line for a decision (or a skipped round) as `pace` prints it."""
-    if "skipped" in entry:
-        return f"{visible(entry['name'])}: skipped: {visible(entry['skipped'])}"
-    before, after = entry["from"], entry["to"]
-    move = (
-        f"{before['callsPerMinute']} -> {after['callsPerMinute']} calls/min"
-        if before["callsPerMinute"] != after["callsPerMinute"]
-        else f"{before['callsPerMinute']} calls/min"
-    )
-    if before["maxConcurrent"] != after["maxConcurrent"]:
-        move += f", maxConcurrent {before['maxConcurrent']} -> {after['maxConcurrent']}"
-    state = "applied" if entry["applied"] else "unchanged" if before == after else "not applied"
-    return f"{visible(entry['name'])}: {move} [{state}]: {visible(entry['reason'])}"
+@dataclass(frozen=True)
+class Skipped:
+    """A `pace --watch` round that decided nothing for a campaign, and why."""
+
+    name: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "skipped": self.reason}
+
+    def describe(self) -> str:
+        return f"{visible(self.name)}: skipped: {visible(self.reason)}"

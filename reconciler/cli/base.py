@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import click
@@ -181,6 +181,18 @@ def load_specs(paths: tuple[str, ...], *, echo_warnings: bool = True) -> LoadRes
         for warning in result.diagnostics:
             click.echo(warning.format(), err=True)
     return result
+
+
+def format_option(renderers: Mapping[str, object], default: str) -> Callable[[F], F]:
+    """``--format`` whose choices are the keys of ``renderers`` (the command looks its renderer up there)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(renderers)),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
 
 
 _change_options = [
