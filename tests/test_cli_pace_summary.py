@@ -258,3 +258,31 @@ async def test_watch_rides_out_an_outage_at_start_up(staged: tuple[Tenant, Path,
     assert isinstance(first, Skipped) and first.reason.startswith("API error, retrying next round")
     assert isinstance(second, PaceResult) and second.applied and not second.failed
     assert cpm(tenant, "High-Answer") == 25
+
+
+def test_summary_fail_over_cap_exits_1_after_the_report_naming_the_campaigns(
+    staged: tuple[Tenant, Path, FakeTime],
+) -> None:
+    tenant, specs, _ = staged
+    code, out, err = split_run(tenant, "summary", "--fail-over-cap", "--format", "json", str(specs))
+    assert code == 1
+    report = json.loads(out)
+    over = [r["name"] for r in report["campaigns"] if r["overAbandonCap"]]
+    assert over == ["Spiky-Abandon"]
+    assert "error: 1 campaign(s) over their abandon-rate cap" in err
+    assert "Spiky-Abandon 8.0% > 3.0%" in err and "Low-Answer" not in err
+    assert "hint: " in err
+
+
+def test_summary_fail_over_cap_exits_0_when_every_campaign_is_under_its_cap(
+    staged: tuple[Tenant, Path, FakeTime], tmp_path: Path
+) -> None:
+    tenant, specs, _ = staged
+    only = tmp_path / "only"
+    only.mkdir()
+    write_spec(only, "low.yaml", spec_text("Low-Answer", "running", cpm=10, extra=ADAPTIVE))
+    code, out, err = split_run(tenant, "summary", "--fail-over-cap", str(only))
+    assert code == 0, err
+    assert "Low-Answer" in out and "total (1)" in out
+    code, _, _ = split_run(tenant, "summary", str(specs))
+    assert code == 0  # without the flag, over the cap is only flagged

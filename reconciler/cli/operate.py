@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import click
 
-from reconciler import summary as performance
+from reconciler import performance
 from reconciler.cli.base import (
     current_target,
     fail,
@@ -24,8 +24,9 @@ from reconciler.escape import visible
 from reconciler.pacer import pace_round
 from reconciler.pacer import watch as watch_pacing
 from reconciler.pacing import PaceResult, Skipped
+from reconciler.performance import Row
 from reconciler.session import connect
-from reconciler.summary import Row, collect
+from reconciler.summary import collect
 
 
 def _pace_text(results: Sequence[PaceResult], target: str) -> str:
@@ -119,15 +120,14 @@ def _now() -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@format_option(performance.RENDERERS, "table")
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "markdown", "json", "csv"]),
-    default="table",
-    show_default=True,
+    "--fail-over-cap",
+    is_flag=True,
+    help="Exit 1 (after the report) when a campaign's abandon rate is over its cap.",
 )
 @handled
-def summary(paths: tuple[str, ...], fmt: str) -> None:
+def summary(paths: tuple[str, ...], fmt: str, fail_over_cap: bool) -> None:
     """Performance of the managed campaigns the specs name."""
     loaded = load_specs(paths)
     target = current_target()
@@ -139,13 +139,17 @@ def summary(paths: tuple[str, ...], fmt: str) -> None:
     rows, missing = asyncio.run(run())
     for name in missing:
         click.echo(
-            f"warning: {name}: no managed campaign of that name on {target.label}; apply first", err=True
+            f"warning: {visible(name)}: no managed campaign of that name on {visible(target.label)}; "
+            "apply first",
+            err=True,
         )
-    if fmt == "json":
-        click.echo(performance.render_json(rows, target.label))
-    elif fmt == "csv":
-        click.echo(performance.render_csv(rows))
-    elif fmt == "markdown":
-        click.echo(performance.render_markdown(rows, target.label))
-    else:
-        click.echo(performance.render_table(rows, target.label))
+    click.echo(performance.RENDERERS[fmt](rows, target.label))
+    over = performance.over_cap(rows)
+    if fail_over_cap and over:
+        fail(
+            ReconcilerError(
+                f"{len(over)} campaign(s) over their abandon-rate cap on {visible(target.label)}: "
+                + "; ".join(f"{visible(r.name)} {r.abandon_rate:.1%} > {r.cap:.1%}" for r in over),
+                hint="lower their pacing (reconciler pace enforces maxAbandonRate) and check the dialer",
+            )
+        )
