@@ -77,3 +77,12 @@ def test_text_markdown_and_json_show_the_same_risks() -> None:
             assert f"**{change.name}**: {'; '.join(flagged[change.name])}" in markdown
         else:
             assert f"**{change.name}**:" not in markdown
+
+
+def test_plan_renderers_by_format_name() -> None:
+    from reconciler.engine.render import PLAN_RENDERERS
+
+    assert list(PLAN_RENDERERS) == ["text", "markdown", "json"]
+    assert PLAN_RENDERERS["text"](PLAN) == render_text(PLAN)
+    assert PLAN_RENDERERS["markdown"](PLAN) == render_markdown(PLAN)
+    assert json.loads(PLAN_RENDERERS["json"](PLAN))["fingerprint"] == PLAN.fingerprint

@@ -17,6 +17,7 @@ from reconciler.escape import md_code, md_html, md_span, md_text, visible
 
 __all__ = [
     "COMMENT_LIMIT",
+    "PLAN_RENDERERS",
     "RISKS_LISTED",
     "plan_json",
     "render_json",
@@ -204,3 +205,12 @@ def render_outcomes(
     if failed or interrupted:
         lines.append("Run apply again once the cause is fixed: it picks up where this run left off.")
     return "\n".join(lines)
+
+
+PLAN_RENDERERS: dict[str, Callable[[Plan], str]] = {
+    "text": render_text,
+    "markdown": render_markdown,
+    "json": render_json,
+}
+"""The plan's renderers by --format. "text" is uncoloured; for colour, call
+``render_text(plan, style)`` (or ``{**PLAN_RENDERERS, "text": partial(render_text, style=style)}``)."""
