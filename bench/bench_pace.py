@@ -46,15 +46,16 @@ spec:
 
 async def counted_round(url: str, specs: Path) -> tuple[float, dict[str, int], int, int]:
     from reconciler.pacer import pace_round
+    from reconciler.providers.campaigns import CampaignsTenant
     from reconciler.spec.loader import load
 
     target = from_env(demo_env(url))
     campaigns = [c.campaign for c in load([str(specs)]).campaigns]
     async with connect(target, config=ResilienceConfig(rate_per_second=0)) as client:
         start = time.perf_counter()
-        decisions = await pace_round(client, campaigns, dry_run=False, now=time.time)
+        decisions = await pace_round(CampaignsTenant(client), campaigns, dry_run=False, now=time.time)
         wall = time.perf_counter() - start
-        changed = sum(d["applied"] for d in decisions)
+        changed = sum(d.applied for d in decisions)
         return wall, dict(client.sent), client.auth.token_requests, changed
 
 

@@ -2,7 +2,8 @@
 
 Reads each owned RUNNING campaign's realtime figures concurrently, decides
 with ``pacing.decide`` and PATCHes (with If-Match) only what changes. A
-campaign whose figures cannot be read is left untouched.
+campaign whose figures cannot be read, or whose PATCH fails, is left as it
+is and its result carries the error; the other campaigns are paced regardless.
 """
 
 from __future__ import annotations
@@ -11,18 +12,17 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from reconciler import aio
-from reconciler.cxone.client import CxoneClient
-from reconciler.cxone.models import ApiCampaign
-from reconciler.engine.diff import is_owned
 from reconciler.errors import ApiError, NotFound, PreconditionFailed
-from reconciler.pacing import decide, decision_json
+from reconciler.pacing import PaceResult, Skipped, decide
+from reconciler.runtime import Runtime
 from reconciler.spec.models import AdaptivePacing, Campaign
+from reconciler.tenant import FieldChange, LiveCampaign, Status, Tenant
 
-Report = Callable[[dict[str, Any]], None]
+__all__ = ["Paced", "Report", "pace_one", "pace_round", "select", "watch"]
+
+Report = Callable[[PaceResult | Skipped], None]
 
 
 @dataclass(frozen=True)
@@ -30,68 +30,60 @@ class Paced:
     """A spec with adaptive pacing and the live campaign it governs."""
 
     rules: AdaptivePacing
-    campaign: ApiCampaign
+    campaign: LiveCampaign
 
 
-def _epoch(stamp: str) -> float | None:
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def select(specs: Sequence[Campaign], live: Sequence[ApiCampaign]) -> list[Paced]:
+def select(specs: Sequence[Campaign], live: Sequence[LiveCampaign]) -> list[Paced]:
     """Owned RUNNING campaigns whose spec declares adaptive pacing."""
-    by_name = {c.name: c for c in live if is_owned(c)}
+    by_name = {c.name: c for c in live if c.owned}
     return [
         Paced(spec.spec.adaptivePacing, by_name[spec.name])
         for spec in specs
         if spec.spec.adaptivePacing is not None
         and spec.name in by_name
-        and by_name[spec.name].status == "RUNNING"
+        and by_name[spec.name].status == Status.RUNNING
     ]
 
 
-async def pace_one(
-    client: CxoneClient, paced: Paced, *, dry_run: bool, now: Callable[[], float]
-) -> dict[str, Any]:
+async def pace_one(tenant: Tenant, paced: Paced, *, dry_run: bool, now: Callable[[], float]) -> PaceResult:
     campaign = paced.campaign
-    current = campaign.pacing.model_dump()
+    current = {k: int(v) for k, v in campaign.definition["pacing"].items()}
+
+    def result(after: dict[str, int], reason: str, applied: bool, error: str | None = None) -> PaceResult:
+        return PaceResult(campaign.name, campaign.id, current, after, reason, applied, error)
+
     try:
-        stats = await client.realtime(campaign.id)
+        stats = await tenant.realtime(campaign.id)
     except ApiError as error:
-        return decision_json(
-            campaign.name, campaign.id, current, current, f"left alone: realtime unavailable ({error})", False
-        )
-    decision = decide(paced.rules, stats, current, now=now(), last_change_at=_epoch(campaign.updatedAt))
+        return result(current, f"left alone: realtime unavailable ({error})", False, f"realtime: {error}")
+    decision = decide(paced.rules, stats, current, now=now(), last_change_at=campaign.updated_at)
     changed = decision.changes(current)
     if not changed or dry_run:
-        reason = decision.reason + (" (dry run)" if changed else "")
-        return decision_json(campaign.name, campaign.id, current, decision.pacing, reason, False)
+        return result(decision.pacing, decision.reason + (" (dry run)" if changed else ""), False)
     try:
-        await client.update_campaign(campaign.id, {"pacing": changed}, version=campaign.version)
+        fields = [FieldChange(f"pacing.{key}", current.get(key), value) for key, value in changed.items()]
+        await tenant.update(campaign.id, fields, revision=campaign.revision)
     except PreconditionFailed:
-        reason = f"{decision.reason}; not applied: the campaign changed meanwhile, next round decides again"
-        return decision_json(campaign.name, campaign.id, current, decision.pacing, reason, False)
+        why = "the campaign changed meanwhile, next round decides again"
+        return result(decision.pacing, f"{decision.reason}; not applied: {why}", False, f"PATCH: {why}")
     except ApiError as error:
-        reason = f"{decision.reason}; not applied: {error}"
-        return decision_json(campaign.name, campaign.id, current, decision.pacing, reason, False)
-    return decision_json(campaign.name, campaign.id, current, decision.pacing, decision.reason, True)
+        return result(decision.pacing, f"{decision.reason}; not applied: {error}", False, f"PATCH: {error}")
+    return result(decision.pacing, decision.reason, True)
 
 
 async def pace_round(
-    client: CxoneClient, specs: Sequence[Campaign], *, dry_run: bool, now: Callable[[], float]
-) -> list[dict[str, Any]]:
-    paced = select(specs, await client.list_campaigns())
-    return await aio.gather(*(pace_one(client, p, dry_run=dry_run, now=now) for p in paced))
+    tenant: Tenant, specs: Sequence[Campaign], *, dry_run: bool, now: Callable[[], float]
+) -> list[PaceResult]:
+    paced = select(specs, await tenant.campaigns())
+    return await aio.gather(*(pace_one(tenant, p, dry_run=dry_run, now=now) for p in paced))
 
 
 async def watch(
-    client: CxoneClient,
+    tenant: Tenant,
     specs: Sequence[Campaign],
     *,
     dry_run: bool,
-    now: Callable[[], float],
+    runtime: Runtime,
     report: Report,
     stop: asyncio.Event,
     rounds: int | None = None,
@@ -101,8 +93,8 @@ async def watch(
     Nothing here ends the watch but ``stop``: an API outage, even at start-up,
     is reported and retried on the next round.
     """
-    runtime = client.runtime
-    directory = _Directory(client)
+    now = runtime.wall
+    directory = _Directory(tenant, runtime)
 
     async def follow(spec: Campaign) -> None:
         rules = spec.spec.adaptivePacing
@@ -117,21 +109,21 @@ async def watch(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
 
-    async def watch_round(spec: Campaign) -> dict[str, Any]:
+    async def watch_round(spec: Campaign) -> PaceResult | Skipped:
         try:
             campaign_id = await directory.find(spec.name)
             if campaign_id is None:
-                return {"name": spec.name, "skipped": "no managed campaign of that name; apply first"}
-            campaign = await client.get_campaign(campaign_id)
+                return Skipped(spec.name, "no managed campaign of that name; apply first")
+            campaign = await tenant.campaign(campaign_id)
         except NotFound:
             directory.forget(spec.name)
-            return {"name": spec.name, "skipped": "the campaign is gone; looking it up again next round"}
+            return Skipped(spec.name, "the campaign is gone; looking it up again next round")
         except ApiError as error:
-            return {"name": spec.name, "skipped": f"API error, retrying next round: {error}"}
+            return Skipped(spec.name, f"API error, retrying next round: {error}")
         paced = select([spec], [campaign])
         if not paced:
-            return {"name": spec.name, "skipped": f"not running ({campaign.status})"}
-        return await pace_one(client, paced[0], dry_run=dry_run, now=now)
+            return Skipped(spec.name, f"not running ({campaign.status})")
+        return await pace_one(tenant, paced[0], dry_run=dry_run, now=now)
 
     await aio.gather(*(follow(s) for s in specs if s.spec.adaptivePacing is not None))
 
@@ -144,19 +136,20 @@ class _Directory:
 
     REFRESH = 30.0
 
-    def __init__(self, client: CxoneClient) -> None:
-        self._client = client
+    def __init__(self, tenant: Tenant, runtime: Runtime) -> None:
+        self._tenant = tenant
+        self._runtime = runtime
         self._ids: dict[str, str] = {}
         self._listed_at: float | None = None
         self._lock = asyncio.Lock()
 
     async def find(self, name: str) -> str | None:
         async with self._lock:
-            now = self._client.runtime.monotonic()
+            now = self._runtime.monotonic()
             stale = self._listed_at is None or now - self._listed_at >= self.REFRESH
             if name not in self._ids and stale:
-                live = await self._client.list_campaigns()
-                self._ids = {c.name: c.id for c in live if is_owned(c)}
+                live = await self._tenant.campaigns()
+                self._ids = {c.name: c.id for c in live if c.owned}
                 self._listed_at = now
             return self._ids.get(name)
 

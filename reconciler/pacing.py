@@ -14,8 +14,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.cxone.models import RealtimeStats
+from reconciler.escape import visible
 from reconciler.spec.models import AdaptivePacing, Comparison, Condition
+from reconciler.tenant import Realtime
 
 GUARD_STEP = 0.25
 """Fraction of callsPerMinute shed per round while the abandon rate is over its cap."""
@@ -32,12 +33,21 @@ class Decision:
         return {k: v for k, v in self.pacing.items() if current.get(k) != v}
 
 
-def _figure(stats: RealtimeStats, key: str) -> float:
-    value: float = getattr(stats, key)
+_FIGURES = {
+    "answerRate": "answer_rate",
+    "abandonRate": "abandon_rate",
+    "activeCalls": "active_calls",
+    "totalCalls": "total_calls",
+}
+"""The spec's condition keys (the API's names) and the figures they read."""
+
+
+def _figure(stats: Realtime, key: str) -> float:
+    value: float = getattr(stats, _FIGURES[key])
     return value
 
 
-def _describe(condition: Condition, stats: RealtimeStats) -> str:
+def _describe(condition: Condition, stats: Realtime) -> str:
     parts = []
     for key in ("answerRate", "abandonRate", "activeCalls", "totalCalls"):
         comparison: Comparison | None = getattr(condition, key)
@@ -50,7 +60,7 @@ def _describe(condition: Condition, stats: RealtimeStats) -> str:
     return " and ".join(parts)
 
 
-def matches(condition: Condition, stats: RealtimeStats) -> bool:
+def matches(condition: Condition, stats: Realtime) -> bool:
     return all(
         comparison.holds(_figure(stats, key))
         for key in ("answerRate", "abandonRate", "activeCalls", "totalCalls")
@@ -60,7 +70,7 @@ def matches(condition: Condition, stats: RealtimeStats) -> bool:
 
 def decide(
     rules: AdaptivePacing,
-    stats: RealtimeStats,
+    stats: Realtime,
     current: dict[str, int],
     *,
     now: float,
@@ -69,12 +79,12 @@ def decide(
     """The pacing a campaign should have now, and why."""
     low, high = rules.minCallsPerMinute, rules.maxCallsPerMinute
     cpm = current["callsPerMinute"]
-    if stats.abandonRate > rules.maxAbandonRate:
+    if stats.abandon_rate > rules.maxAbandonRate:
         target = max(low, min(cpm - 1, math.floor(cpm * (1 - GUARD_STEP)))) if cpm > low else cpm
         rule = next((r for r in rules.rules if matches(r.when, stats)), None)
         if rule is not None and rule.set.callsPerMinute is not None:
             target = min(target, max(low, rule.set.callsPerMinute))
-        reason = f"abandon rate {stats.abandonRate:.1%} is above the {rules.maxAbandonRate:.1%} cap: " + (
+        reason = f"abandon rate {stats.abandon_rate:.1%} is above the {rules.maxAbandonRate:.1%} cap: " + (
             f"stepping down to {target}" if target < cpm else "not rising"
         )
         return Decision({**current, "callsPerMinute": target}, reason)
@@ -102,30 +112,66 @@ def decide(
     return Decision(current, "no rule matched")
 
 
-def decision_json(
-    name: str, campaign_id: str, before: dict[str, int], after: dict[str, int], reason: str, applied: bool
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "campaignId": campaign_id,
-        "from": before,
-        "to": after,
-        "reason": reason,
-        "applied": applied,
-    }
+@dataclass(frozen=True)
+class PaceResult:
+    """What one pace round did to one campaign: the decision, and whether it was applied.
+
+    ``error`` says why the campaign could not be paced (its figures could not be
+    read, or the PATCH failed); ``pace`` exits 1 when any result has one.
+    """
+
+    name: str
+    campaign_id: str
+    before: dict[str, int]
+    after: dict[str, int]
+    reason: str
+    applied: bool
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """The decision as product.md section 3 shows it, plus ``error`` when one happened."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "campaignId": self.campaign_id,
+            "from": self.before,
+            "to": self.after,
+            "reason": self.reason,
+            "applied": self.applied,
+        }
+        if self.error is not None:
+            data["error"] = self.error
+        return data
+
+    def describe(self) -> str:
+        """One line, as `pace` prints it (tenant text escaped for a terminal)."""
+        before, after = self.before, self.after
+        move = (
+            f"{before['callsPerMinute']} -> {after['callsPerMinute']} calls/min"
+            if before["callsPerMinute"] != after["callsPerMinute"]
+            else f"{before['callsPerMinute']} calls/min"
+        )
+        if before["maxConcurrent"] != after["maxConcurrent"]:
+            move += f", maxConcurrent {before['maxConcurrent']} -> {after['maxConcurrent']}"
+        if self.failed:
+            state = "failed"
+        else:
+            state = "applied" if self.applied else "unchanged" if before == after else "not applied"
+        return f"{visible(self.name)}: {move} [{state}]: {visible(self.reason)}"
 
 
-def describe(entry: dict[str, Any]) -> str:
-    """One line for a decision (or a skipped round) as `pace` prints it."""
-    if "skipped" in entry:
-        return f"{entry['name']}: skipped: {entry['skipped']}"
-    before, after = entry["from"], entry["to"]
-    move = (
-        f"{before['callsPerMinute']} -> {after['callsPerMinute']} calls/min"
-        if before["callsPerMinute"] != after["callsPerMinute"]
-        else f"{before['callsPerMinute']} calls/min"
-    )
-    if before["maxConcurrent"] != after["maxConcurrent"]:
-        move += f", maxConcurrent {before['maxConcurrent']} -> {after['maxConcurrent']}"
-    state = "applied" if entry["applied"] else "unchanged" if before == after else "not applied"
-    return f"{entry['name']}: {move} [{state}]: {entry['reason']}"
+@dataclass(frozen=True)
+class Skipped:
+    """A `pace --watch` round that decided nothing for a campaign, and why."""
+
+    name: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "skipped": self.reason}
+
+    def describe(self) -> str:
+        return f"{visible(self.name)}: skipped: {visible(self.reason)}"

@@ -1,59 +1,49 @@
-"""Performance of the managed campaigns the specs name: collect, then render (pure)."""
+"""`summary`'s I/O half: read the performance rows from the tenant.
+
+The rows and their renderings are pure and live in ``reconciler.performance``
+(re-exported here, so ``reconciler.summary`` still offers them).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from reconciler import aio
-from reconciler.cxone.models import CampaignSummary
-from reconciler.engine.diff import is_owned
+from reconciler.performance import (
+    KEYS,
+    RENDERERS,
+    Row,
+    over_cap,
+    render_csv,
+    render_json,
+    render_markdown,
+    render_table,
+    totals,
+)
 from reconciler.spec.compliance import LEGAL_ABANDON_CAP
 from reconciler.spec.models import Campaign
+from reconciler.tenant import Tenant
 
-if TYPE_CHECKING:
-    from reconciler.cxone.client import CxoneClient
-
-KEYS = ("name", "campaignId", "status", "totalCalls", "answered", "abandoned", "avgTalkTime", "connectRate")
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    campaign_id: str
-    status: str
-    stats: CampaignSummary
-    cap: float
-
-    @property
-    def abandon_rate(self) -> float:
-        return self.stats.abandoned / self.stats.answered if self.stats.answered else 0.0
-
-    @property
-    def over_cap(self) -> bool:
-        return self.abandon_rate > self.cap
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "campaignId": self.campaign_id,
-            "status": self.status,
-            **self.stats.model_dump(),
-            "abandonRate": round(self.abandon_rate, 4),
-            "overAbandonCap": self.over_cap,
-        }
+__all__ = [
+    "KEYS",
+    "RENDERERS",
+    "Row",
+    "collect",
+    "over_cap",
+    "render_csv",
+    "render_json",
+    "render_markdown",
+    "render_table",
+    "totals",
+]
 
 
-async def collect(client: CxoneClient, specs: Sequence[Campaign]) -> tuple[list[Row], list[str]]:
+async def collect(tenant: Tenant, specs: Sequence[Campaign]) -> tuple[list[Row], list[str]]:
     """Rows for the owned campaigns the specs name; the names not found live."""
-    live = {c.name: c for c in await client.list_campaigns() if is_owned(c)}
+    live = {c.name: c for c in await tenant.campaigns() if c.owned}
     named = [s for s in specs if s.name in live]
     missing = [s.name for s in specs if s.name not in live]
-    stats = await aio.gather(*(client.statistics(live[s.name].id) for s in named))
+    stats = await aio.gather(*(tenant.statistics(live[s.name].id) for s in named))
     rows = [
         Row(
             s.name,
@@ -65,91 +55,3 @@ async def collect(client: CxoneClient, specs: Sequence[Campaign]) -> tuple[list[
         for s, figures in zip(named, stats, strict=True)
     ]
     return sorted(rows, key=lambda r: r.name), missing
-
-
-def totals(rows: Sequence[Row]) -> dict[str, Any]:
-    total = sum(r.stats.totalCalls for r in rows)
-    answered = sum(r.stats.answered for r in rows)
-    talk = sum(r.stats.avgTalkTime * r.stats.answered for r in rows)
-    return {
-        "campaigns": len(rows),
-        "totalCalls": total,
-        "answered": answered,
-        "abandoned": sum(r.stats.abandoned for r in rows),
-        "avgTalkTime": round(talk / answered, 1) if answered else 0.0,
-        "connectRate": round(answered / total, 4) if total else 0.0,
-    }
-
-
-def render_json(rows: Sequence[Row], target: str) -> str:
-    return json.dumps(
-        {"target": target, "campaigns": [r.to_json() for r in rows], "totals": totals(rows)}, indent=2
-    )
-
-
-def render_csv(rows: Sequence[Row]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(KEYS)
-    for r in rows:
-        data = r.to_json()
-        writer.writerow([data[k] for k in KEYS])
-    return out.getvalue().rstrip("\n")
-
-
-def _cells(rows: Sequence[Row]) -> tuple[list[str], list[list[str]], list[str]]:
-    head = ["campaign", "id", "status", "calls", "answered", "abandoned", "abandon %", "avg talk", "connect"]
-    body = [
-        [
-            r.name,
-            r.campaign_id,
-            r.status,
-            f"{r.stats.totalCalls:,}",
-            f"{r.stats.answered:,}",
-            f"{r.stats.abandoned:,}",
-            f"{r.abandon_rate:.1%}" + (f" > {r.cap:.0%} cap !" if r.over_cap else ""),
-            f"{r.stats.avgTalkTime:.0f} s",
-            f"{r.stats.connectRate:.1%}",
-        ]
-        for r in rows
-    ]
-    t = totals(rows)
-    abandon = t["abandoned"] / t["answered"] if t["answered"] else 0.0
-    foot = [
-        f"total ({t['campaigns']})",
-        "",
-        "",
-        f"{t['totalCalls']:,}",
-        f"{t['answered']:,}",
-        f"{t['abandoned']:,}",
-        f"{abandon:.1%}",
-        f"{t['avgTalkTime']:.0f} s",
-        f"{t['connectRate']:.1%}",
-    ]
-    return head, body, foot
-
-
-def render_table(rows: Sequence[Row], target: str) -> str:
-    head, body, foot = _cells(rows)
-    widths = [max(len(line[i]) for line in [head, *body, foot]) for i in range(len(head))]
-    numeric = set(range(3, len(head)))
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in numeric else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([f"Target: {target}", "", line(head), rule, *(line(b) for b in body), rule, line(foot)])
-
-
-def render_markdown(rows: Sequence[Row], target: str) -> str:
-    head, body, foot = _cells(rows)
-    lines = [f"### Campaign performance (`{target}`)", "", "| " + " | ".join(head) + " |"]
-    lines.append("|" + "|".join("---" if i < 3 else "---:" for i in range(len(head))) + "|")
-    for cells in body:
-        cells = [c.replace(" !", " :warning:") for c in cells]
-        lines.append("| " + " | ".join(cells) + " |")
-    lines.append("| " + " | ".join(f"**{c}**" if c else "" for c in foot) + " |")
-    return "\n".join(lines)

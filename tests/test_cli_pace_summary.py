@@ -11,13 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from reconciler.cli import main
 from reconciler.emulator.app import build
 from reconciler.emulator.dialer import DialerModel, Profile
 from reconciler.emulator.faults import Faults
 from reconciler.emulator.store import Lifecycle
 from reconciler.engine.diff import Desired
 from reconciler.pacer import watch
+from reconciler.pacing import PaceResult, Skipped
+from reconciler.providers.campaigns import CampaignsTenant
 from reconciler.spec.loader import load
 from tests.conftest import Tenant, client_for, served, spawned
 from tests.fakes import FakeTime
@@ -110,19 +114,50 @@ def test_dry_run_patches_nothing(staged: tuple[Tenant, Path, FakeTime]) -> None:
     assert tenant.mutations() == 0
 
 
-def test_a_failing_realtime_call_leaves_that_campaign_untouched(
+def split_run(tenant: Tenant, *args: str) -> tuple[int, str, str]:
+    """The CLI against the tenant: exit code, stdout and stderr apart."""
+    result = CliRunner().invoke(main, list(args), env=tenant.env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_failing_realtime_call_leaves_that_campaign_untouched_and_pace_exits_1(
     staged: tuple[Tenant, Path, FakeTime],
 ) -> None:
     tenant, specs, _ = staged
     low_id = tenant.campaigns()["Low-Answer"]["id"]
     tenant.emulator.faults = Faults(broken=(f"/api/campaigns/{low_id}/realtime",))
-    code, out = tenant.run("pace", "--format", "json", str(specs))
-    assert code == 0
+    code, out, err = split_run(tenant, "pace", "--format", "json", str(specs))
+    assert code == 1
     decisions = {d["name"]: d for d in json.loads(out)["decisions"]}
     assert decisions["Low-Answer"]["applied"] is False
     assert "left alone: realtime unavailable" in decisions["Low-Answer"]["reason"]
+    assert decisions["Low-Answer"]["error"].startswith("realtime: ")
     assert cpm(tenant, "Low-Answer") == 10
-    assert cpm(tenant, "High-Answer") == 25
+    assert cpm(tenant, "High-Answer") == 25 and decisions["High-Answer"]["applied"] is True
+    assert all("error" not in d for n, d in decisions.items() if n != "Low-Answer")
+    assert "error: could not pace 1 of 3 campaign(s)" in err and "Low-Answer: realtime: " in err
+    assert "hint: the other campaigns were paced" in err
+
+
+def test_a_failing_patch_is_reported_and_pace_exits_1(staged: tuple[Tenant, Path, FakeTime]) -> None:
+    tenant, specs, _ = staged
+    high_id = tenant.campaigns()["High-Answer"]["id"]
+    tenant.emulator.faults = Faults(broken=(f"/api/campaigns/{high_id}",))
+    code, out, err = split_run(tenant, "pace", str(specs))
+    assert code == 1
+    assert "High-Answer: 10 -> 25 calls/min [failed]: rule 1: answerRate" in out
+    assert "Low-Answer: 10 -> 5 calls/min [applied]" in out
+    assert cpm(tenant, "High-Answer") == 10 and cpm(tenant, "Low-Answer") == 5
+    assert "error: could not pace 1 of 3 campaign(s)" in err and "High-Answer: PATCH: " in err
+
+
+def test_a_round_where_every_campaign_was_paced_exits_0(staged: tuple[Tenant, Path, FakeTime]) -> None:
+    tenant, specs, _ = staged
+    code, out, err = split_run(tenant, "pace", str(specs))
+    assert code == 0, err
+    assert out.startswith(f"Target: {tenant.url}") and "[failed]" not in out and "error" not in err
 
 
 def test_watch_makes_rounds_at_the_interval(staged: tuple[Tenant, Path, FakeTime]) -> None:
@@ -209,17 +244,52 @@ async def test_watch_rides_out_an_outage_at_start_up(staged: tuple[Tenant, Path,
     emulator = tenant.emulator
     emulator.faults = Faults(broken=("/api/campaigns",))
     rules = [c.campaign for c in load([str(specs)]).campaigns if c.name == "High-Answer"]
-    reports: list[dict[str, object]] = []
+    reports: list[PaceResult | Skipped] = []
 
-    def report(entry: dict[str, object]) -> None:
+    def report(entry: PaceResult | Skipped) -> None:
         reports.append(entry)
         emulator.faults = Faults()  # the outage ends after the first round
 
     async with client_for(emulator, clock) as client:
         await watch(
-            client, rules, dry_run=False, now=clock.wall, report=report, stop=asyncio.Event(), rounds=2
+            CampaignsTenant(client),
+            rules,
+            dry_run=False,
+            runtime=clock.runtime,
+            report=report,
+            stop=asyncio.Event(),
+            rounds=2,
         )
     assert len(reports) == 2
-    assert str(reports[0]["skipped"]).startswith("API error, retrying next round")
-    assert reports[1]["applied"] is True
+    first, second = reports
+    assert isinstance(first, Skipped) and first.reason.startswith("API error, retrying next round")
+    assert isinstance(second, PaceResult) and second.applied and not second.failed
     assert cpm(tenant, "High-Answer") == 25
+
+
+def test_summary_fail_over_cap_exits_1_after_the_report_naming_the_campaigns(
+    staged: tuple[Tenant, Path, FakeTime],
+) -> None:
+    tenant, specs, _ = staged
+    code, out, err = split_run(tenant, "summary", "--fail-over-cap", "--format", "json", str(specs))
+    assert code == 1
+    report = json.loads(out)
+    over = [r["name"] for r in report["campaigns"] if r["overAbandonCap"]]
+    assert over == ["Spiky-Abandon"]
+    assert "error: 1 campaign(s) over their abandon-rate cap" in err
+    assert "Spiky-Abandon 8.0% > 3.0%" in err and "Low-Answer" not in err
+    assert "hint: " in err
+
+
+def test_summary_fail_over_cap_exits_0_when_every_campaign_is_under_its_cap(
+    staged: tuple[Tenant, Path, FakeTime], tmp_path: Path
+) -> None:
+    tenant, specs, _ = staged
+    only = tmp_path / "only"
+    only.mkdir()
+    write_spec(only, "low.yaml", spec_text("Low-Answer", "running", cpm=10, extra=ADAPTIVE))
+    code, out, err = split_run(tenant, "summary", "--fail-over-cap", str(only))
+    assert code == 0, err
+    assert "Low-Answer" in out and "total (1)" in out
+    code, _, _ = split_run(tenant, "summary", str(specs))
+    assert code == 0  # without the flag, over the cap is only flagged

@@ -124,7 +124,7 @@ def test_emulator_flags_add_clients_and_refuse_unknown_scopes() -> None:
     from reconciler.cli import main
 
     bad = CliRunner().invoke(main, ["emulator", "--client", "ci:s3cret:campaign:read,admin:all"])
-    assert bad.exit_code == 2
+    assert bad.exit_code == 64  # a usage error (EX_USAGE)
     assert "unknown scope(s) admin:all" in bad.output
     port = free_port()
     flags = [

@@ -18,6 +18,12 @@ PUBLIC = (
     "reconciler.engine.apply",
     "reconciler.engine.reconcile",
     "reconciler.engine.references",
+    "reconciler.engine.render",
+    "reconciler.engine.risks",
+    "reconciler.escape",
+    "reconciler.pacer",
+    "reconciler.performance",
+    "reconciler.summary",
 )
 
 

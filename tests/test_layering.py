@@ -17,6 +17,12 @@ CORE = (
     "reconciler.engine.apply",
     "reconciler.engine.references",
     "reconciler.engine.reconcile",
+    "reconciler.engine.render",
+    "reconciler.engine.risks",
+    "reconciler.pacing",
+    "reconciler.pacer",
+    "reconciler.performance",
+    "reconciler.summary",
 )
 FORBIDDEN = (
     "httpx",

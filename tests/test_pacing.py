@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from reconciler.cxone.models import RealtimeStats
 from reconciler.pacing import decide
 from reconciler.spec.models import AdaptivePacing
+from reconciler.tenant import Realtime
 
 RULES = AdaptivePacing.model_validate(
     {
@@ -26,8 +26,8 @@ RULES = AdaptivePacing.model_validate(
 )
 
 
-def stats(answer: float = 0.25, abandon: float = 0.01, active: int = 5, total: int = 50) -> RealtimeStats:
-    return RealtimeStats(answerRate=answer, abandonRate=abandon, activeCalls=active, totalCalls=total)
+def stats(answer: float = 0.25, abandon: float = 0.01, active: int = 5, total: int = 50) -> Realtime:
+    return Realtime(answer_rate=answer, abandon_rate=abandon, active_calls=active, total_calls=total)
 
 
 def pacing(cpm: int = 10, concurrent: int = 20) -> dict[str, int]:

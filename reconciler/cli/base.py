@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
@@ -26,6 +26,8 @@ from reconciler.tenant import Tenant
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_PATHS = ("campaigns",)
+EX_USAGE = 64
+"""Exit code of a usage error (sysexits.h EX_USAGE); 2 stays "the plan has changes"."""
 
 
 def style(text: str, colour: str) -> str:
@@ -55,7 +57,7 @@ def handled(func: F) -> F:
             click.echo("interrupted", err=True)
             sys.exit(1)
         except (click.ClickException, click.exceptions.Abort, click.exceptions.Exit):
-            raise  # click reports these itself (usage errors exit 2)
+            raise  # click reports these itself (usage errors exit EX_USAGE: see Group)
         except Exception as error:  # a bug: say so plainly, keep the details for -v
             click.secho(f"error: unexpected {type(error).__name__}: {error}", fg="red", err=True)
             if _verbose():
@@ -82,7 +84,44 @@ def _verbose() -> bool:
     return bool(context and (context.find_root().obj or {}).get("verbose"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _exits_ex_usage(error: click.UsageError) -> None:
+    # click declares exit_code a ClassVar, but main() exits with the instance's value;
+    # setting it keeps the error's type and its own show() (message, usage line, hint).
+    error.exit_code = EX_USAGE  # type: ignore[misc]
+
+
+class Group(click.Group):
+    """The command group; a usage error of any command exits ``EX_USAGE``, never 2.
+
+    click exits 2 on a usage error, which ``plan --detailed-exitcode`` uses for
+    "the plan has changes": a typo in CI would read as a plan with changes.
+    Parsing the group's and every command's arguments happens in ``make_context``
+    (the group's) and ``invoke`` (the commands'); a ``click.BadParameter`` raised
+    while a command runs also passes through ``invoke``. click's own message is kept.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            _exits_ex_usage(error)
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            _exits_ex_usage(error)
+            raise
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Trace HTTP calls (redacted) on stderr.")
 @click.option(
     "--rate-limit",
@@ -162,6 +201,18 @@ def load_specs(paths: tuple[str, ...], *, echo_warnings: bool = True) -> LoadRes
         for warning in result.diagnostics:
             click.echo(warning.format(), err=True)
     return result
+
+
+def format_option(renderers: Mapping[str, object], default: str) -> Callable[[F], F]:
+    """``--format`` whose choices are the keys of ``renderers`` (the command looks its renderer up there)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(renderers)),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
 
 
 _change_options = [

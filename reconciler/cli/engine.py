@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
+from functools import partial
 
 import click
 
@@ -28,10 +30,9 @@ from reconciler.errors import ConfigError
 from reconciler.progress import ApplyProgress
 from reconciler.tenant import Tenant, Traffic
 
-PLAN_FORMATS = {
-    "text": lambda plan: render.render_text(plan, style),
-    "markdown": render.render_markdown,
-    "json": render.render_json,
+PLAN_FORMATS: dict[str, Callable[[Plan], str]] = {
+    **render.PLAN_RENDERERS,
+    "text": partial(render.render_text, style=style),
 }
 
 

@@ -5,17 +5,52 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import click
 
-from reconciler import summary as performance
-from reconciler.cli.base import current_target, handled, load_specs, main, stop_on_signals
+from reconciler import performance
+from reconciler.cli.base import (
+    current_runtime,
+    current_target,
+    fail,
+    format_option,
+    handled,
+    load_specs,
+    main,
+    stop_on_signals,
+    tenant_session,
+)
+from reconciler.errors import ReconcilerError
+from reconciler.escape import visible
 from reconciler.pacer import pace_round
 from reconciler.pacer import watch as watch_pacing
-from reconciler.pacing import describe
-from reconciler.session import connect
-from reconciler.summary import Row, collect
+from reconciler.pacing import PaceResult, Skipped
+from reconciler.performance import Row
+from reconciler.summary import collect
+
+
+def _pace_text(results: Sequence[PaceResult], target: str) -> str:
+    lines = [f"Target: {visible(target)}", *(r.describe() for r in results)]
+    if not results:
+        lines.append("No managed RUNNING campaign with adaptivePacing.")
+    return "\n".join(lines)
+
+
+def _pace_json(results: Sequence[PaceResult], target: str) -> str:
+    return json.dumps({"target": target, "decisions": [r.to_json() for r in results]}, indent=2)
+
+
+PACE_RENDERERS: dict[str, Callable[[Sequence[PaceResult], str], str]] = {
+    "text": _pace_text,
+    "json": _pace_json,
+}
+"""One pace round's report, by --format."""
+WATCH_RENDERERS: dict[str, Callable[[PaceResult | Skipped], str]] = {
+    "text": lambda entry: f"{_now()} {entry.describe()}",
+    "json": lambda entry: json.dumps({"time": _now(), **entry.to_json()}),
+}
+"""One line per campaign and round of `pace --watch`, by --format."""
 
 
 @main.command()
@@ -23,10 +58,14 @@ from reconciler.summary import Row, collect
 @click.option("--dry-run", is_flag=True, help="Decide and report; patch nothing.")
 @click.option("--watch", is_flag=True, help="Keep going, each campaign at its adaptivePacing.interval.")
 @click.option("--rounds", type=click.IntRange(1), default=None, help="With --watch: stop after N rounds.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option(PACE_RENDERERS, "text")
 @handled
 def pace(paths: tuple[str, ...], dry_run: bool, watch: bool, rounds: int | None, fmt: str) -> None:
-    """Keep running campaigns inside their adaptive pacing rules (one round, or --watch)."""
+    """Keep running campaigns inside their adaptive pacing rules (one round, or --watch).
+
+    One round exits 1 when any campaign it should pace could not be (its
+    figures could not be read, or its PATCH failed); the others are paced.
+    """
     loaded = load_specs(paths)
     specs = [c.campaign for c in loaded.campaigns]
     target = current_target()
@@ -34,42 +73,43 @@ def pace(paths: tuple[str, ...], dry_run: bool, watch: bool, rounds: int | None,
         click.echo("No spec declares adaptivePacing; nothing to pace.", err=True)
     if not watch:
 
-        async def once() -> list[dict[str, Any]]:
-            async with connect(target) as client:
-                return await pace_round(client, specs, dry_run=dry_run, now=client.runtime.wall)
+        async def once() -> list[PaceResult]:
+            async with tenant_session(target) as tenant:
+                return await pace_round(tenant, specs, dry_run=dry_run, now=current_runtime().wall)
 
-        decisions = asyncio.run(once())
-        if fmt == "json":
-            click.echo(json.dumps({"target": target.label, "decisions": decisions}, indent=2))
-            return
-        click.echo(f"Target: {target.label}")
-        for d in decisions:
-            click.echo(describe(d))
-        if not decisions:
-            click.echo("No managed RUNNING campaign with adaptivePacing.")
+        results = asyncio.run(once())
+        click.echo(PACE_RENDERERS[fmt](results, target.label))
+        failed = [r for r in results if r.failed]
+        if failed:
+            fail(
+                ReconcilerError(
+                    f"could not pace {len(failed)} of {len(results)} campaign(s) on {visible(target.label)}: "
+                    + "; ".join(f"{visible(r.name)}: {visible(r.error or '')}" for r in failed),
+                    hint="the other campaigns were paced; run pace again once the cause is fixed",
+                )
+            )
         return
 
-    def report(entry: dict[str, Any]) -> None:
-        if fmt == "json":
-            click.echo(json.dumps({"time": _now(), **entry}))
-        else:
-            click.echo(f"{_now()} {describe(entry)}")
+    line = WATCH_RENDERERS[fmt]
+
+    def report(entry: PaceResult | Skipped) -> None:
+        click.echo(line(entry))
 
     async def forever() -> None:
         with stop_on_signals() as stop:
-            async with connect(target) as client:
+            async with tenant_session(target) as tenant:
                 await watch_pacing(
-                    client,
+                    tenant,
                     specs,
                     dry_run=dry_run,
-                    now=client.runtime.wall,
+                    runtime=current_runtime(),
                     report=report,
                     stop=stop,
                     rounds=rounds,
                 )
 
     if fmt == "text":
-        click.echo(f"Watching pacing on {target.label} (Ctrl-C stops)")
+        click.echo(f"Watching pacing on {visible(target.label)} (Ctrl-C stops)")
     asyncio.run(forever())
     if fmt == "text":
         click.echo("pace stopped")
@@ -81,33 +121,36 @@ def _now() -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@format_option(performance.RENDERERS, "table")
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "markdown", "json", "csv"]),
-    default="table",
-    show_default=True,
+    "--fail-over-cap",
+    is_flag=True,
+    help="Exit 1 (after the report) when a campaign's abandon rate is over its cap.",
 )
 @handled
-def summary(paths: tuple[str, ...], fmt: str) -> None:
+def summary(paths: tuple[str, ...], fmt: str, fail_over_cap: bool) -> None:
     """Performance of the managed campaigns the specs name."""
     loaded = load_specs(paths)
     target = current_target()
 
     async def run() -> tuple[list[Row], list[str]]:
-        async with connect(target) as client:
-            return await collect(client, [c.campaign for c in loaded.campaigns])
+        async with tenant_session(target) as tenant:
+            return await collect(tenant, [c.campaign for c in loaded.campaigns])
 
     rows, missing = asyncio.run(run())
     for name in missing:
         click.echo(
-            f"warning: {name}: no managed campaign of that name on {target.label}; apply first", err=True
+            f"warning: {visible(name)}: no managed campaign of that name on {visible(target.label)}; "
+            "apply first",
+            err=True,
         )
-    if fmt == "json":
-        click.echo(performance.render_json(rows, target.label))
-    elif fmt == "csv":
-        click.echo(performance.render_csv(rows))
-    elif fmt == "markdown":
-        click.echo(performance.render_markdown(rows, target.label))
-    else:
-        click.echo(performance.render_table(rows, target.label))
+    click.echo(performance.RENDERERS[fmt](rows, target.label))
+    over = performance.over_cap(rows)
+    if fail_over_cap and over:
+        fail(
+            ReconcilerError(
+                f"{len(over)} campaign(s) over their abandon-rate cap on {visible(target.label)}: "
+                + "; ".join(f"{visible(r.name)} {r.abandon_rate:.1%} > {r.cap:.1%}" for r in over),
+                hint="lower their pacing (reconciler pace enforces maxAbandonRate) and check the dialer",
+            )
+        )
