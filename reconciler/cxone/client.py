@@ -51,6 +51,7 @@ log = logging.getLogger("reconciler.http")
 M = TypeVar("M", bound=BaseModel)
 
 PAGE_SIZE = 100
+_NO_AUTH = httpx.Auth()
 _STATUS_ERRORS: dict[int, type[ApiError]] = {
     400: InvalidRequest,
     401: AuthError,
@@ -136,6 +137,7 @@ class CxoneClient:
             headers={"Accept": "application/json", "User-Agent": "cxone-reconciler"},
             event_hooks={"request": [self._on_request], "response": [self._on_response]},
         )
+        auth.bind(self._send_token_request)
 
     def __repr__(self) -> str:
         return f"CxoneClient(base_url={str(self._http.base_url)!r})"
@@ -153,6 +155,10 @@ class CxoneClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    async def _send_token_request(self, request: httpx.Request) -> httpx.Response:
+        """Token requests share the client's transport, timeouts and trace, not its auth."""
+        return await self._http.send(request, auth=_NO_AUTH)
 
     async def _on_request(self, request: httpx.Request) -> None:
         request.extensions["reconciler_started"] = self.runtime.monotonic()
