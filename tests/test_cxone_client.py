@@ -448,7 +448,8 @@ async def test_a_version_mismatch_is_a_typed_error(
     )
     with pytest.raises(PreconditionFailed) as caught:
         await client.delete_campaign("CMP-000001", version=3)
-    assert "run plan again" in str(caught.value)
+    assert "changed since its version was read" in str(caught.value)
+    assert caught.value.hint is not None and "plan" not in caught.value.hint  # no CLI vocabulary
 
 
 async def test_lists_follow_cursors_to_the_end(
