@@ -19,7 +19,8 @@ from typing import NoReturn
 import httpx
 from pydantic import SecretStr
 
-from reconciler.cxone.resilience import parse_retry_after
+from reconciler.cxone.errors import error_from_transport
+from reconciler.cxone.resilience import ATTEMPT, log, parse_retry_after
 from reconciler.errors import AuthError, RateLimited, TransientError
 
 REFRESH_MARGIN = 300.0
@@ -158,7 +159,21 @@ class ClientCredentials(httpx.Auth):
         try:
             if self._send is None:
                 raise RuntimeError("ClientCredentials.bind() was never called")
-            response = await self._send(self._token_request())
+            request = self._token_request()
+            started = self._clock()
+            try:
+                response = await self._send(request)
+            except httpx.TransportError as exc:
+                failure = error_from_transport(exc, token=True)
+                elapsed_ms = (self._clock() - started) * 1000
+                log.debug(
+                    "POST %s -> %s after %.0f ms (attempt %s)",
+                    request.url.path,
+                    failure.cause,
+                    elapsed_ms,
+                    ATTEMPT.get(),
+                )
+                raise failure from None
             return self._accept(response)
         finally:
             self._round = None

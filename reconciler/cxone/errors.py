@@ -28,7 +28,7 @@ from reconciler.errors import (
 )
 
 API_BASE_SETTING = "CXONE_API_BASE"
-TOKEN_URL_SETTING = "CXONE_TOKEN_URL"
+TOKEN_URL_SETTING = "CXONE_TOKEN_URL (default: CXONE_API_BASE + /oauth/token)"
 
 _STATUS_ERRORS: dict[int, type[ApiError]] = {
     400: InvalidRequest,
@@ -129,7 +129,7 @@ def _fix(cause: str, setting: str) -> str:
         )
     if cause == "host name not resolved":
         return f"check the host name in {setting}, DNS and the network"
-    return f"check {setting} (host and port), the network and any firewall or proxy"
+    return f"check {setting}: host and port; then the network and any firewall or proxy"
 
 
 def error_from_transport(exc: httpx.TransportError, *, token: bool = False) -> Unreachable | BadEndpoint:

@@ -160,10 +160,15 @@ class CircuitBreaker:
                     "%H:%M:%S", self._runtime.localtime(self._runtime.wall() + remaining)
                 )
                 last = self._last_failure
+                if isinstance(last, Unreachable | BadEndpoint):  # say what failed, not "unavailable"
+                    raise CircuitOpen(
+                        f"{last.message}; nothing is sent before {retry_at} ({remaining:.0f} s)",
+                        hint=last.hint,
+                    )
                 raise CircuitOpen(
                     f"CXone API unavailable, retrying after {retry_at} ({remaining:.0f} s)"
                     + (f"; last failure: {last.message}" if last else ""),
-                    hint=(last.hint if last and last.hint else None)
+                    hint=(last.hint if last else None)
                     or "the API has been failing; the circuit breaker stops sending for a while",
                 )
             self._state = self.HALF_OPEN
@@ -228,6 +233,7 @@ class Resilient:
         self.breaker = CircuitBreaker(config, runtime)
         self.rate_limited = 0
         """429 answers received (each held every request until its Retry-After)."""
+        self._counted: ApiError | None = None
 
     async def send(
         self, request: Callable[[], Awaitable[httpx.Response]], *, what: str, retry: bool
@@ -247,7 +253,11 @@ class Resilient:
                 wait = exc.retry_after
             except (httpx.TransportError, TransientError) as exc:
                 failure, unsent = self._failure(exc, what, attempt, started)
-                self.breaker.record(False, failure)
+                if failure is self._counted:  # one failed token round, shared by its waiters, counts once
+                    self.breaker.release()
+                else:
+                    self.breaker.record(False, failure)
+                    self._counted = failure
                 failures += 1
                 if isinstance(failure, BadEndpoint) or not (retry or unsent):
                     raise failure from None
