@@ -36,6 +36,8 @@ log = logging.getLogger("reconciler.http")
 M = TypeVar("M", bound=BaseModel)
 
 PAGE_SIZE = 100
+MAX_PAGES = 10_000
+"""A list longer than this many pages is refused rather than read forever."""
 _NO_AUTH = httpx.Auth()
 
 
@@ -155,7 +157,8 @@ class CxoneClient:
 
     async def _pages(self, path: str, what: str) -> AsyncIterator[list[Any]]:
         cursor: str | None = None
-        while True:
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
             params: dict[str, Any] = {"limit": PAGE_SIZE}
             if cursor:
                 params["cursor"] = cursor
@@ -166,6 +169,16 @@ class CxoneClient:
             cursor = body.get("nextCursor")
             if not cursor:
                 return
+            if not isinstance(cursor, str) or cursor in seen:
+                raise ApiError(
+                    f"GET {path}: the API returned the same nextCursor twice; the list would never end",
+                    hint="the CXone API at CXONE_API_BASE is misbehaving; report it to its operator",
+                )
+            seen.add(cursor)
+        raise ApiError(
+            f"GET {path}: more than {MAX_PAGES} pages of {PAGE_SIZE} {what}s; stopped reading",
+            hint="the list does not end; check that CXONE_API_BASE is the CXone API",
+        )
 
     async def _get(self, model: type[M], path: str, what: str) -> M:
         return self._parse(model, await self._call("GET", path), what)
