@@ -27,6 +27,7 @@ from reconciler.cxone.models import (
     StatusAck,
 )
 from reconciler.cxone.resilience import ATTEMPT, ResilienceConfig, Resilient, Runtime
+from reconciler.cxone.urls import segment
 from reconciler.errors import ApiError
 
 __all__ = ["PAGE_SIZE", "CxoneClient", "error_from_response", "required_scope"]
@@ -39,6 +40,10 @@ PAGE_SIZE = 100
 MAX_PAGES = 10_000
 """A list longer than this many pages is refused rather than read forever."""
 _NO_AUTH = httpx.Auth()
+
+
+def _id(campaign_id: str) -> str:
+    return segment(campaign_id, what="campaign id")
 
 
 class CxoneClient:
@@ -192,7 +197,7 @@ class CxoneClient:
         return await self._all(ApiCampaign, "/api/campaigns", "campaign")
 
     async def get_campaign(self, campaign_id: str) -> ApiCampaign:
-        return await self._get(ApiCampaign, f"/api/campaigns/{campaign_id}", "campaign")
+        return await self._get(ApiCampaign, f"/api/campaigns/{_id(campaign_id)}", "campaign")
 
     async def create_campaign(self, definition: dict[str, Any], *, idempotency_key: str) -> ApiCampaign:
         response = await self._call(
@@ -207,7 +212,7 @@ class CxoneClient:
     async def update_campaign(self, campaign_id: str, patch: dict[str, Any], *, version: int) -> ApiCampaign:
         response = await self._call(
             "PATCH",
-            f"/api/campaigns/{campaign_id}",
+            f"/api/campaigns/{_id(campaign_id)}",
             json=patch,
             headers={"If-Match": f'"{version}"', "Content-Type": "application/merge-patch+json"},
             retry_safe=True,
@@ -215,21 +220,23 @@ class CxoneClient:
         return self._parse(ApiCampaign, response, "campaign")
 
     async def delete_campaign(self, campaign_id: str, *, version: int) -> None:
-        await self._call("DELETE", f"/api/campaigns/{campaign_id}", headers={"If-Match": f'"{version}"'})
+        await self._call("DELETE", f"/api/campaigns/{_id(campaign_id)}", headers={"If-Match": f'"{version}"'})
 
     async def start_campaign(self, campaign_id: str) -> StatusAck:
-        response = await self._call("POST", f"/api/campaigns/{campaign_id}/start", retry_safe=True)
+        response = await self._call("POST", f"/api/campaigns/{_id(campaign_id)}/start", retry_safe=True)
         return self._parse(StatusAck, response, "start acknowledgement")
 
     async def stop_campaign(self, campaign_id: str) -> StatusAck:
-        response = await self._call("POST", f"/api/campaigns/{campaign_id}/stop", retry_safe=True)
+        response = await self._call("POST", f"/api/campaigns/{_id(campaign_id)}/stop", retry_safe=True)
         return self._parse(StatusAck, response, "stop acknowledgement")
 
     async def realtime(self, campaign_id: str) -> RealtimeStats:
-        return await self._get(RealtimeStats, f"/api/campaigns/{campaign_id}/realtime", "realtime figures")
+        return await self._get(
+            RealtimeStats, f"/api/campaigns/{_id(campaign_id)}/realtime", "realtime figures"
+        )
 
     async def statistics(self, campaign_id: str) -> CampaignSummary:
-        return await self._get(CampaignSummary, f"/api/campaigns/{campaign_id}/statistics", "statistics")
+        return await self._get(CampaignSummary, f"/api/campaigns/{_id(campaign_id)}/statistics", "statistics")
 
     # references
 
@@ -237,10 +244,12 @@ class CxoneClient:
         return await self._all(ContactList, "/api/contactlists", "contact list")
 
     async def get_contact_list(self, list_id: str) -> ContactList:
-        return await self._get(ContactList, f"/api/contactlists/{list_id}", "contact list")
+        return await self._get(
+            ContactList, f"/api/contactlists/{segment(list_id, what='contact list id')}", "contact list"
+        )
 
     async def list_dnc_lists(self) -> list[DncList]:
         return await self._all(DncList, "/api/dnclists", "DNC list")
 
     async def get_dnc_list(self, list_id: str) -> DncList:
-        return await self._get(DncList, f"/api/dnclists/{list_id}", "DNC list")
+        return await self._get(DncList, f"/api/dnclists/{segment(list_id, what='DNC list id')}", "DNC list")

@@ -1,0 +1,17 @@
+"""URLs as the client builds and shows them: ids as single path segments; no credentials shown."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from reconciler.errors import InvalidRequest
+
+
+def segment(value: str, *, what: str) -> str:
+    """``value`` percent-encoded as exactly one path segment ("/" included), or a clear error."""
+    if value in ("", ".", ".."):
+        raise InvalidRequest(
+            f"{what} {value!r} cannot name anything in a URL",
+            hint=f"give a real {what} (not empty, '.' or '..')",
+        )
+    return quote(value, safe="")
