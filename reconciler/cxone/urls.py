@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from reconciler.errors import InvalidRequest
 
@@ -15,3 +15,12 @@ def segment(value: str, *, what: str) -> str:
             hint=f"give a real {what} (not empty, '.' or '..')",
         )
     return quote(value, safe="")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any user:password@ removed; the one way a target URL is shown."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=host))
