@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from reconciler.cxone.urls import redact_url
+
+__all__ = ["ALL_SCOPES", "SANDBOX_PATH", "Target", "check_url", "from_env", "redact_url"]
 from reconciler.errors import ConfigError
 
 ALL_SCOPES = "campaign:read campaign:write contactlist:read dnc:read statistics:read"
@@ -34,7 +36,8 @@ class Target:
 
     @property
     def label(self) -> str:
-        return f"sandbox {self.sandbox}" if self.sandbox else self.base_url
+        """How output, plans and errors name the target: never with credentials from the URL."""
+        return f"sandbox {self.sandbox}" if self.sandbox else redact_url(self.base_url)
 
     def __repr__(self) -> str:
         return f"Target({self.label!r}, client_id={self.client_id!r})"

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from reconciler.cxone.errors import error_from_transport
 from reconciler.cxone.resilience import ATTEMPT, log, parse_retry_after
+from reconciler.cxone.urls import redact_url
 from reconciler.errors import AuthError, RateLimited, TransientError
 
 REFRESH_MARGIN = 300.0
@@ -71,7 +72,7 @@ class ClientCredentials(httpx.Auth):
         self._send = send
 
     def __repr__(self) -> str:
-        return f"ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r})"
+        return f"ClientCredentials(token_url={redact_url(self.token_url)!r}, client_id={self.client_id!r})"
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("the CXone client is asynchronous")
@@ -107,7 +108,7 @@ class ClientCredentials(httpx.Auth):
             except (ValueError, KeyError, TypeError):
                 raise AuthError(
                     "the token endpoint answered 200 without access_token and expires_in",
-                    hint=f"check CXONE_TOKEN_URL ({self.token_url})",
+                    hint=f"check CXONE_TOKEN_URL ({redact_url(self.token_url)})",
                 ) from None
             self._token = token
             return token
@@ -142,7 +143,7 @@ class ClientCredentials(httpx.Auth):
             f"the token endpoint refused the request: {status} {error or 'no error code'}",
             status=status,
             code=error or None,
-            hint=f"check CXONE_TOKEN_URL ({self.token_url})",
+            hint=f"check CXONE_TOKEN_URL ({redact_url(self.token_url)})",
         )
 
     async def _current(self) -> _Token:

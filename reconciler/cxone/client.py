@@ -27,7 +27,7 @@ from reconciler.cxone.models import (
     StatusAck,
 )
 from reconciler.cxone.resilience import ATTEMPT, ResilienceConfig, Resilient, Runtime
-from reconciler.cxone.urls import segment
+from reconciler.cxone.urls import redact_url, segment
 from reconciler.errors import ApiError
 
 __all__ = ["PAGE_SIZE", "CxoneClient", "error_from_response", "required_scope"]
@@ -80,7 +80,7 @@ class CxoneClient:
         return self._resilient.rate_limited
 
     def __repr__(self) -> str:
-        return f"CxoneClient(base_url={str(self._http.base_url)!r})"
+        return f"CxoneClient(base_url={redact_url(str(self._http.base_url))!r})"
 
     async def __aenter__(self) -> CxoneClient:
         return self

@@ -14,6 +14,7 @@ import ssl
 
 import httpx
 
+from reconciler.cxone.urls import redact_url
 from reconciler.errors import (
     ApiError,
     AuthError,
@@ -88,7 +89,7 @@ def error_from_response(response: httpx.Response) -> ApiError:
 
 def shown_url(url: httpx.URL) -> str:
     """A URL as errors and traces show it: no credentials, no query."""
-    return str(url.copy_with(username=None, password=None, query=None, fragment=None))
+    return redact_url(str(url.copy_with(query=None, fragment=None)))
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
