@@ -11,7 +11,9 @@
     │   ├── PreconditionFailed           412 VERSION_MISMATCH
     │   ├── InvalidRequest               400 / 422
     │   ├── RateLimited                  429 whose Retry-After is too long to wait
+    │   ├── BadEndpoint                  TLS certificate or host name wrong: retrying will not help
     │   └── TransientError               5xx, dropped connections, timeouts (retryable)
+    │       ├── Unreachable              connection refused, timed out or dropped
     │       └── CircuitOpen              the breaker refuses to send
     ├── OperationFailed                  a campaign did not reach its target status
     ├── Interrupted                      SIGINT / SIGTERM during apply
@@ -109,6 +111,24 @@ class TransientError(ApiError):
     """5xx, dropped connection or timeout: safe to retry when the request is."""
 
     retryable: ClassVar[bool] = True
+
+
+class Unreachable(TransientError):
+    """The connection to ``url`` was refused, timed out or dropped (``cause`` says which)."""
+
+    def __init__(self, message: str, *, url: str, cause: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.url = url
+        self.cause = cause
+
+
+class BadEndpoint(ApiError):
+    """``url`` cannot be reached as configured: TLS certificate refused or host name not resolved."""
+
+    def __init__(self, message: str, *, url: str, cause: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.url = url
+        self.cause = cause
 
 
 class CircuitOpen(TransientError):

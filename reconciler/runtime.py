@@ -19,3 +19,4 @@ class Runtime:
     wall: Callable[[], float] = time.time
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     random: Callable[[], float] = field(default=random.random)
+    localtime: Callable[[float], time.struct_time] = time.localtime

@@ -6,9 +6,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from reconciler.cxone.urls import redact_url
+
+__all__ = ["ALL_SCOPES", "SANDBOX_PATH", "Target", "check_url", "from_env", "redact_url"]
 from reconciler.errors import ConfigError
 
 ALL_SCOPES = "campaign:read campaign:write contactlist:read dnc:read statistics:read"
@@ -32,10 +36,15 @@ class Target:
 
     @property
     def label(self) -> str:
-        return f"sandbox {self.sandbox}" if self.sandbox else self.base_url
+        """How output, plans and errors name the target: never with credentials from the URL."""
+        return f"sandbox {self.sandbox}" if self.sandbox else redact_url(self.base_url)
 
     def __repr__(self) -> str:
         return f"Target({self.label!r}, client_id={self.client_id!r})"
+
+
+TARGET_SETTINGS = ("CXONE_CLIENT_ID", "CXONE_CLIENT_SECRET", "CXONE_TOKEN_URL", "CXONE_SCOPE")
+"""Settings that only mean something for a real tenant (flags land in the same names)."""
 
 
 def from_env(
@@ -43,12 +52,22 @@ def from_env(
     *,
     sandbox: Path = SANDBOX_PATH,
     rate_limit: float | None = None,
+    strict: bool = False,
 ) -> Target:
-    """CXONE_* variables select a tenant; without CXONE_API_BASE, the sandbox."""
+    """CXONE_* variables select a tenant; with no target setting at all, the sandbox.
+
+    ``strict`` refuses the ambiguous cases instead of falling back to the
+    sandbox: CXONE_API_BASE set but empty (as ``${{ vars.CXONE_API_BASE }}``
+    is when the variable is missing), or credentials, token URL or scope
+    given without CXONE_API_BASE. The CLI should pass ``strict=True``.
+    """
     env = os.environ if env is None else env
-    base = env.get("CXONE_API_BASE", "").strip().rstrip("/")
+    raw_base = env.get("CXONE_API_BASE")
+    base = (raw_base or "").strip().rstrip("/")
     limit = rate_limit if rate_limit is not None else _rate(env)
     if not base:
+        if strict:
+            _refuse_half_a_target(env, raw_base)
         return Target(
             base_url=SANDBOX_BASE,
             client_id=SANDBOX_CLIENT_ID,
@@ -58,25 +77,54 @@ def from_env(
             sandbox=sandbox,
             rate_limit=limit,
         )
-    if not base.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"CXONE_API_BASE must be an http(s) URL, got {base!r}",
-            hint="e.g. https://api-na1.niceincontact.com",
-        )
+    check_url("CXONE_API_BASE", base)
     missing = [name for name in ("CXONE_CLIENT_ID", "CXONE_CLIENT_SECRET") if not env.get(name)]
     if missing:
         raise ConfigError(
             f"CXONE_API_BASE is set but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not",
             hint="export the API client's credentials, or unset CXONE_API_BASE to use the sandbox",
         )
+    token_url = (env.get("CXONE_TOKEN_URL") or "").strip() or f"{base}/oauth/token"
+    check_url("CXONE_TOKEN_URL", token_url)
     return Target(
         base_url=base,
         client_id=env["CXONE_CLIENT_ID"],
         client_secret=SecretStr(env["CXONE_CLIENT_SECRET"]),
-        token_url=env.get("CXONE_TOKEN_URL") or f"{base}/oauth/token",
+        token_url=token_url,
         scope=env.get("CXONE_SCOPE", ALL_SCOPES),
         rate_limit=limit,
     )
+
+
+def _refuse_half_a_target(env: Mapping[str, str], raw_base: str | None) -> None:
+    if raw_base is not None:
+        raise ConfigError(
+            "CXONE_API_BASE is set but empty",
+            hint="set it to the tenant's API base URL (e.g. https://api-na1.niceincontact.com; in CI, "
+            "define the variable the workflow reads), or unset it to use the embedded sandbox",
+        )
+    given = [name for name in TARGET_SETTINGS if name in env]
+    if given:
+        raise ConfigError(
+            f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} set but CXONE_API_BASE is not",
+            hint="set CXONE_API_BASE (or --api-base) to the tenant's API base URL, "
+            f"or unset {', '.join(given)} to use the embedded sandbox",
+        )
+
+
+def check_url(name: str, url: str) -> None:
+    """A clear error unless ``url`` is an http(s) URL with a host (and a valid port)."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ConfigError(
+            f"{name} must be an http(s) URL with a host, got {redact_url(url)!r}",
+            hint="e.g. https://api-na1.niceincontact.com",
+        )
 
 
 def _rate(env: Mapping[str, str]) -> float:

@@ -152,3 +152,25 @@ def test_an_update_and_a_delete_whose_answers_were_lost_are_reported_done(
     assert cli.campaigns() == {}
     cli.wrap = None
     assert cli.run("plan", "--detailed-exitcode", "--prune", "--force", str(empty))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"CXONE_API_BASE": "", "CXONE_CLIENT_ID": "ci", "CXONE_CLIENT_SECRET": "s3cret"}, "API_BASE"),
+        ({"CXONE_API_BASE": None, "CXONE_CLIENT_ID": "ci", "CXONE_CLIENT_SECRET": "s3"}, "CXONE_CLIENT_ID"),
+    ],
+)
+def test_a_half_set_target_is_an_error_not_the_sandbox(
+    env: dict[str, str | None], named: str, specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["apply", "--auto-approve", str(specs)], env=env)
+    assert result.exit_code == 1, result.output
+    assert named in result.output
+    assert not (tmp_path / ".reconciler").exists()
+    assert "s3cret" not in result.output and '"s3"' not in result.output

@@ -19,7 +19,7 @@ def test_one_commands_apply_is_the_next_commands_live_state(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "campaigns").mkdir()
     write_spec(tmp_path / "campaigns", "c.yaml", spec_text("Sandboxed", "running"))
-    env = {"CXONE_API_BASE": "", "CXONE_CLIENT_SECRET": "must-not-be-used"}
+    env = {"CXONE_API_BASE": None, "CXONE_CLIENT_SECRET": None}  # no target setting at all
     runner = CliRunner()
     first = runner.invoke(main, ["plan", "--detailed-exitcode"], env=env)
     assert first.exit_code == 2, first.output

@@ -113,14 +113,17 @@ def test_an_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
     from reconciler.emulator.server import free_port
 
     write_spec(tmp_path, "c.yaml", spec_text())
-    env = {
-        "CXONE_API_BASE": f"http://127.0.0.1:{free_port()}",
-        "CXONE_CLIENT_ID": "ci",
-        "CXONE_CLIENT_SECRET": "s3cret-value",
-    }
-    result = CliRunner().invoke(main, ["plan", str(tmp_path)], env=env)
+    base = f"http://127.0.0.1:{free_port()}"
+    env = {"CXONE_API_BASE": base, "CXONE_CLIENT_ID": "ci", "CXONE_CLIENT_SECRET": "s3cret-value"}
+    result = CliRunner().invoke(main, ["-v", "plan", str(tmp_path)], env=env)
     assert result.exit_code == 1
-    assert "could not be reached" in result.output or "CXone API unavailable" in result.output
+    assert f"error: cannot reach the CXone token endpoint at {base}/oauth/token: connection refused" in (
+        result.output
+    )
+    assert "hint: check CXONE_TOKEN_URL" in result.output
+    assert "unavailable" not in result.output and "circuit" not in result.output
+    assert "http: POST /oauth/token -> connection refused after" in result.output
+    assert "(attempt 1)" in result.output and "(attempt 2)" in result.output
     assert "Traceback" not in result.output and "s3cret-value" not in result.output
 
 
@@ -156,6 +159,6 @@ def test_a_sandbox_that_cannot_be_opened_is_a_clear_error(
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".reconciler").write_text("not a folder")
     write_spec(tmp_path, "c.yaml", spec_text())
-    result = CliRunner().invoke(main, ["plan", "c.yaml"], env={"CXONE_API_BASE": ""})
+    result = CliRunner().invoke(main, ["plan", "c.yaml"], env={"CXONE_API_BASE": None})
     assert result.exit_code == 1
     assert "error: cannot open the sandbox at .reconciler/sandbox.db" in result.output

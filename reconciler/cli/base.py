@@ -186,7 +186,7 @@ def current_runtime() -> Runtime:
 def current_target() -> Target:
     obj = click.get_current_context().find_root().obj or {}
     env = {**os.environ, **obj.get("overrides", {})}
-    return from_env(env, rate_limit=obj.get("rate_limit"))
+    return from_env(env, rate_limit=obj.get("rate_limit"), strict=True)
 
 
 def load_specs(paths: tuple[str, ...], *, echo_warnings: bool = True) -> LoadResult:

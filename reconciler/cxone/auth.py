@@ -1,27 +1,36 @@
 """OAuth2 client credentials as an ``httpx.Auth``.
 
-One cached token for every request, refreshed shortly before expiry, one
-refresh at a time however many requests wait; a 401 ``invalid_token``
-forces one refresh and one replay. The secret and the token never appear in
-any repr, message or log.
+One cached token for every request, refreshed shortly before expiry. Token
+requests are single-flight: one fetch runs at a time, in its own task, and
+every request that needs a token waits for that one fetch and gets its
+token or its error; a failed round is not repeated for the waiters (a later
+call starts a new round). A caller that is cancelled leaves the fetch to
+finish, so the token endpoint never sees a half-sent request. A 401
+``invalid_token`` forces one refresh and one replay. The secret and the
+token never appear in any repr, message or log.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from typing import NoReturn
 
 import httpx
 from pydantic import SecretStr
 
-from reconciler.cxone.resilience import parse_retry_after
+from reconciler.cxone.errors import error_from_transport
+from reconciler.cxone.resilience import ATTEMPT, log, parse_retry_after
+from reconciler.cxone.urls import redact_url
 from reconciler.errors import AuthError, RateLimited, TransientError
 
 REFRESH_MARGIN = 300.0
 """Refresh this many seconds before expiry ..."""
 REFRESH_FRACTION = 0.1
 """... or at 90 % of the lifetime, whichever comes first (short-lived tokens)."""
+
+TokenSender = Callable[[httpx.Request], Awaitable[httpx.Response]]
+"""Sends a token request and returns its response, body read (see ``ClientCredentials.bind``)."""
 
 
 class _Token:
@@ -54,11 +63,16 @@ class ClientCredentials(httpx.Auth):
         self._clock = clock
         self._wall = wall
         self._token: _Token | None = None
-        self._lock = asyncio.Lock()
+        self._round: asyncio.Task[_Token] | None = None
+        self._send: TokenSender | None = None
         self.token_requests = 0
 
+    def bind(self, send: TokenSender) -> None:
+        """Token requests go out through ``send`` (the client binds its own HTTP stack)."""
+        self._send = send
+
     def __repr__(self) -> str:
-        return f"ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r})"
+        return f"ClientCredentials(token_url={redact_url(self.token_url)!r}, client_id={self.client_id!r})"
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("the CXone client is asynchronous")
@@ -94,7 +108,7 @@ class ClientCredentials(httpx.Auth):
             except (ValueError, KeyError, TypeError):
                 raise AuthError(
                     "the token endpoint answered 200 without access_token and expires_in",
-                    hint=f"check CXONE_TOKEN_URL ({self.token_url})",
+                    hint=f"check CXONE_TOKEN_URL ({redact_url(self.token_url)})",
                 ) from None
             self._token = token
             return token
@@ -129,29 +143,56 @@ class ClientCredentials(httpx.Auth):
             f"the token endpoint refused the request: {status} {error or 'no error code'}",
             status=status,
             code=error or None,
-            hint=f"check CXONE_TOKEN_URL ({self.token_url})",
+            hint=f"check CXONE_TOKEN_URL ({redact_url(self.token_url)})",
         )
 
-    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+    async def _current(self) -> _Token:
+        """A fresh token, or the one fetch in flight (started if there is none)."""
         token = self._fresh()
-        if token is None:
-            async with self._lock:
-                token = self._fresh()
-                if token is None:
-                    issued = yield self._token_request()
-                    await issued.aread()
-                    token = self._accept(issued)
+        if token is not None:
+            return token
+        if self._round is None:
+            self._round = asyncio.create_task(self._fetch())
+            self._round.add_done_callback(_retrieve)
+        return await asyncio.shield(self._round)
+
+    async def _fetch(self) -> _Token:
+        try:
+            if self._send is None:
+                raise RuntimeError("ClientCredentials.bind() was never called")
+            request = self._token_request()
+            started = self._clock()
+            try:
+                response = await self._send(request)
+            except httpx.TransportError as exc:
+                failure = error_from_transport(exc, token=True)
+                elapsed_ms = (self._clock() - started) * 1000
+                log.debug(
+                    "POST %s -> %s after %.0f ms (attempt %s)",
+                    request.url.path,
+                    failure.cause,
+                    elapsed_ms,
+                    ATTEMPT.get(),
+                )
+                raise failure from None
+            return self._accept(response)
+        finally:
+            self._round = None
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await self._current()
         request.headers["Authorization"] = f"Bearer {token.value}"
         response = yield request
         if response.status_code != 401 or "invalid_token" not in response.headers.get("WWW-Authenticate", ""):
             return
-        async with self._lock:
-            if self._token is token:  # nobody refreshed since this token was used
-                self._token = None
-                issued = yield self._token_request()
-                await issued.aread()
-                token = self._accept(issued)
-            elif self._token is not None:
-                token = self._token
+        if self._token is token:  # nobody refreshed since this token was used
+            self._token = None
+        token = await self._current()
         request.headers["Authorization"] = f"Bearer {token.value}"
         yield request
+
+
+def _retrieve(task: asyncio.Task[_Token]) -> None:
+    """A round whose waiters were all cancelled must not log 'exception never retrieved'."""
+    if not task.cancelled():
+        task.exception()

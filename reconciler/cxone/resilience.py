@@ -1,5 +1,6 @@
 """Politeness and fault tolerance: backoff, Retry-After, token bucket, circuit breaker.
 
+``Resilient.send`` is the one retry policy every API request goes through.
 Every setting lives in ``ResilienceConfig`` with its default; time and
 randomness come in through ``Runtime`` so tests never sleep.
 """
@@ -7,24 +8,37 @@ randomness come in through ``Runtime`` so tests never sleep.
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from reconciler.errors import CircuitOpen
+import httpx
+
+from reconciler.cxone.errors import after_attempts, error_from_response, error_from_transport
+from reconciler.errors import ApiError, BadEndpoint, CircuitOpen, RateLimited, TransientError, Unreachable
 from reconciler.runtime import Runtime
 
 __all__ = [
+    "ATTEMPT",
     "CircuitBreaker",
     "ResilienceConfig",
+    "Resilient",
     "RetryGate",
     "Runtime",
     "TokenBucket",
     "full_jitter",
     "parse_retry_after",
 ]
+
+log = logging.getLogger("reconciler.http")
+
+ATTEMPT: ContextVar[int] = ContextVar("reconciler_attempt", default=1)
+"""The attempt number of the request being sent, for the -v trace (token requests included)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,6 +141,7 @@ class CircuitBreaker:
         self._opened_at = 0.0
         self._probing = False
         self._probe_successes = 0
+        self._last_failure: ApiError | None = None
 
     @property
     def state(self) -> str:
@@ -142,10 +157,20 @@ class CircuitBreaker:
         if self._state == self.OPEN:
             remaining = self._remaining()
             if remaining > 0:
-                retry_at = time.strftime("%H:%M:%S", time.localtime(self._runtime.wall() + remaining))
+                retry_at = time.strftime(
+                    "%H:%M:%S", self._runtime.localtime(self._runtime.wall() + remaining)
+                )
+                last = self._last_failure
+                if isinstance(last, Unreachable | BadEndpoint):  # say what failed, not "unavailable"
+                    raise CircuitOpen(
+                        f"{last.message}; nothing is sent before {retry_at} ({remaining:.0f} s)",
+                        hint=last.hint,
+                    )
                 raise CircuitOpen(
-                    f"CXone API unavailable, retrying after {retry_at} ({remaining:.0f} s)",
-                    hint="the API has been failing; the circuit breaker stops sending for a while",
+                    f"CXone API unavailable, retrying after {retry_at} ({remaining:.0f} s)"
+                    + (f"; last failure: {last.message}" if last else ""),
+                    hint=(last.hint if last else None)
+                    or "the API has been failing; the circuit breaker stops sending for a while",
                 )
             self._state = self.HALF_OPEN
             self._probe_successes = 0
@@ -162,7 +187,10 @@ class CircuitBreaker:
         """A request ended without an outcome (cancelled): free the probe slot."""
         self._probing = False
 
-    def record(self, ok: bool) -> None:
+    def record(self, ok: bool, failure: ApiError | None = None) -> None:
+        """One outcome; ``failure`` (what went wrong) is shown while the circuit is open."""
+        if not ok and failure is not None:
+            self._last_failure = failure
         if self._state == self.HALF_OPEN:
             self._probing = False
             if not ok:
@@ -185,3 +213,112 @@ class CircuitBreaker:
         self._state = self.OPEN
         self._opened_at = self._runtime.monotonic()
         self._outcomes.clear()
+
+
+class Resilient:
+    """Gate, token bucket, circuit breaker and retries around one request.
+
+    Each send is one attempt, numbered for the trace. 5xx answers and
+    dropped connections use up the ``max_attempts`` budget (and are retried
+    only when ``retry`` says the request may be sent twice); a connection
+    that never opened, or a failed token request, never reached the API and
+    is retried whatever the method. A 429 uses up no attempt: nothing is
+    sent before its Retry-After, up to ``max_rate_limited`` times.
+    """
+
+    def __init__(self, *, config: ResilienceConfig, runtime: Runtime) -> None:
+        self.config = config
+        self.runtime = runtime
+        self.gate = RetryGate(runtime)
+        self.bucket = TokenBucket(config.rate_per_second, config.burst, runtime)
+        self.breaker = CircuitBreaker(config, runtime)
+        self.rate_limited = 0
+        """429 answers received (each held every request until its Retry-After)."""
+        self._counted: ApiError | None = None
+
+    async def send(
+        self, request: Callable[[], Awaitable[httpx.Response]], *, what: str, retry: bool
+    ) -> httpx.Response:
+        """Send ``request`` until it succeeds or fails for good; ``what`` names it ("GET /api/x")."""
+        failures = waits = 0
+        for attempt in itertools.count(1):
+            ATTEMPT.set(attempt)
+            await self.gate.wait()
+            await self.bucket.acquire()
+            self.breaker.before_request()
+            started = self.runtime.monotonic()
+            try:
+                response = await request()
+            except RateLimited as exc:  # the token endpoint asks to wait
+                self.breaker.record(True)
+                wait = exc.retry_after
+            except (httpx.TransportError, TransientError) as exc:
+                failure, unsent = self._failure(exc, what, attempt, started)
+                if failure is self._counted:  # one failed token round, shared by its waiters, counts once
+                    self.breaker.release()
+                else:
+                    self.breaker.record(False, failure)
+                    self._counted = failure
+                failures += 1
+                if isinstance(failure, BadEndpoint) or not (retry or unsent):
+                    raise failure from None
+                if failures >= self.config.max_attempts:
+                    raise (
+                        after_attempts(failure, attempt) if isinstance(failure, Unreachable) else failure
+                    ) from None
+                await self.runtime.sleep(full_jitter(failures, self.config, self.runtime.random))
+                continue
+            except ApiError as exc:  # the token endpoint refused, or cannot be reached as configured
+                self.breaker.record(not isinstance(exc, BadEndpoint), exc)
+                raise
+            except BaseException:
+                self.breaker.release()
+                raise
+            else:
+                status = response.status_code
+                if status < 400:
+                    self.breaker.record(True)
+                    return response
+                if status != 429:
+                    error = error_from_response(response)
+                    self.breaker.record(status < 500, error)
+                    failures += status >= 500
+                    if status >= 500 and retry and failures < self.config.max_attempts:
+                        await self.runtime.sleep(full_jitter(failures, self.config, self.runtime.random))
+                        continue
+                    raise error
+                self.breaker.record(True)
+                wait = parse_retry_after(response.headers.get("Retry-After"), self.runtime.wall()) or 1.0
+            waits += 1
+            self._hold(wait, waits, what)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _failure(
+        self, exc: httpx.TransportError | TransientError, what: str, attempt: int, started: float
+    ) -> tuple[ApiError, bool]:
+        """The error for a failed attempt, and whether the API request was surely not sent."""
+        if isinstance(exc, TransientError):  # from the token endpoint: the API request never left
+            return exc, True
+        failure = error_from_transport(exc)
+        elapsed_ms = (self.runtime.monotonic() - started) * 1000
+        log.debug("%s -> %s after %.0f ms (attempt %s)", what, failure.cause, elapsed_ms, attempt)
+        return failure, isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+
+    def _hold(self, wait: float, waits: int, what: str) -> None:
+        """Hold every request for a 429's Retry-After, unless it asks too much."""
+        self.rate_limited += 1
+        config = self.config
+        if wait > config.max_retry_after:
+            raise RateLimited(
+                f"{what}: CXone asks to wait {wait:.0f} s before the next request, "
+                f"more than the {config.max_retry_after:.0f} s this tool waits",
+                retry_after=wait,
+                hint="the API's rate limit is exhausted; try again later",
+            )
+        if waits > config.max_rate_limited:
+            raise RateLimited(
+                f"{what}: still rate limited after {waits - 1} waits",
+                retry_after=wait,
+                hint="lower the request rate (CXONE_RATE_LIMIT)",
+            )
+        self.gate.block_for(wait)
