@@ -174,3 +174,33 @@ def test_a_half_set_target_is_an_error_not_the_sandbox(
     assert named in result.output
     assert not (tmp_path / ".reconciler").exists()
     assert "s3cret" not in result.output and '"s3"' not in result.output
+
+
+class SameCursorForever(httpx.AsyncBaseTransport):
+    """A broken server: every page of campaigns says there is a next one, with the same cursor."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.pages = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == "/api/campaigns":
+            self.pages += 1
+            first_page = request.url.copy_remove_param("cursor")
+            response = await self.inner.handle_async_request(
+                httpx.Request("GET", first_page, headers=request.headers)
+            )
+            body = json.loads(await response.aread())
+            return httpx.Response(200, json={**body, "nextCursor": "c2FtZQ"})
+        return await self.inner.handle_async_request(request)
+
+
+def test_a_server_repeating_its_cursor_is_a_clear_error_not_an_endless_plan(
+    cli: InProcessCli, specs: Path
+) -> None:
+    loops: list[SameCursorForever] = []
+    cli.wrap = lambda inner: loops.append(SameCursorForever(inner)) or loops[-1]
+    code, out = cli.run("plan", str(specs))
+    assert code == 1, out
+    assert "the API returned the same nextCursor twice" in out
+    assert loops[-1].pages == 2
