@@ -63,6 +63,32 @@ def client_for(
     )
 
 
+def client_over(
+    transport: httpx.AsyncBaseTransport,
+    clock: FakeTime | None = None,
+    *,
+    base: str = BASE,
+    secret: str = "s",
+) -> CxoneClient:
+    """The real client over any transport (a MockTransport, a fake server), on fake time."""
+    clock = clock or FakeTime()
+    auth = ClientCredentials(
+        token_url=f"{base}/oauth/token",
+        client_id="ci",
+        client_secret=SecretStr(secret),
+        scope="",
+        clock=clock.monotonic,
+        wall=clock.wall,
+    )
+    return CxoneClient(
+        base_url=base,
+        auth=auth,
+        transport=transport,
+        config=ResilienceConfig(rate_per_second=0),
+        runtime=clock.runtime,
+    )
+
+
 @pytest.fixture
 async def api(emulator: Emulator, clock: FakeTime) -> AsyncIterator[CxoneClient]:
     async with client_for(emulator, clock) as client:

@@ -7,12 +7,10 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from reconciler.cxone.auth import ClientCredentials
 from reconciler.cxone.client import CxoneClient
-from reconciler.cxone.resilience import ResilienceConfig
 from reconciler.errors import AuthError
+from tests.conftest import client_over
 from tests.fakes import FakeTime
 
 BASE = "http://127.0.0.1:9"
@@ -60,21 +58,7 @@ class Server:
 
 
 def make(server: Callable[[httpx.Request], Awaitable[httpx.Response]], clock: FakeTime) -> CxoneClient:
-    auth = ClientCredentials(
-        token_url=f"{BASE}/oauth/token",
-        client_id="ci",
-        client_secret=SecretStr("wrong-secret"),
-        scope="",
-        clock=clock.monotonic,
-        wall=clock.wall,
-    )
-    return CxoneClient(
-        base_url=BASE,
-        auth=auth,
-        transport=httpx.MockTransport(server),
-        config=ResilienceConfig(rate_per_second=0),
-        runtime=clock.runtime,
-    )
+    return client_over(httpx.MockTransport(server), clock, secret="wrong-secret")
 
 
 async def test_one_failed_token_request_fails_every_waiter_with_the_same_error() -> None:

@@ -6,13 +6,10 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from reconciler.cxone.auth import ClientCredentials
 from reconciler.cxone.client import CxoneClient
-from reconciler.cxone.resilience import ResilienceConfig
 from reconciler.errors import InvalidRequest, NotFound
-from tests.fakes import FakeTime
+from tests.conftest import client_over
 
 BASE = "http://127.0.0.1:9"
 LIST = {"id": "x", "name": "n", "recordCount": 1, "dncCompliant": True, "scope": "s"}
@@ -30,22 +27,7 @@ class Recorder:
 
 
 def make(recorder: Recorder) -> CxoneClient:
-    clock = FakeTime()
-    auth = ClientCredentials(
-        token_url=f"{BASE}/oauth/token",
-        client_id="ci",
-        client_secret=SecretStr("s"),
-        scope="",
-        clock=clock.monotonic,
-        wall=clock.wall,
-    )
-    return CxoneClient(
-        base_url=BASE,
-        auth=auth,
-        transport=httpx.MockTransport(recorder),
-        config=ResilienceConfig(rate_per_second=0),
-        runtime=clock.runtime,
-    )
+    return client_over(httpx.MockTransport(recorder))
 
 
 CALLS: list[tuple[str, Callable[[CxoneClient, str], Awaitable[object]], bytes]] = [

@@ -6,35 +6,17 @@ import itertools
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from reconciler.cxone import client as client_module
-from reconciler.cxone.auth import ClientCredentials
 from reconciler.cxone.client import CxoneClient
-from reconciler.cxone.resilience import ResilienceConfig
 from reconciler.errors import ApiError
-from tests.fakes import FakeTime
+from tests.conftest import client_over
 
 BASE = "http://127.0.0.1:9"
 
 
 def make(handler: httpx.MockTransport) -> CxoneClient:
-    clock = FakeTime()
-    auth = ClientCredentials(
-        token_url=f"{BASE}/oauth/token",
-        client_id="ci",
-        client_secret=SecretStr("s"),
-        scope="",
-        clock=clock.monotonic,
-        wall=clock.wall,
-    )
-    return CxoneClient(
-        base_url=BASE,
-        auth=auth,
-        transport=handler,
-        config=ResilienceConfig(rate_per_second=0),
-        runtime=clock.runtime,
-    )
+    return client_over(handler, base=BASE)
 
 
 def serving(cursors: itertools.count[int] | None) -> tuple[httpx.MockTransport, list[str]]:
