@@ -54,8 +54,8 @@ def test_a_misspelt_field_points_at_the_key_and_suggests_the_name(tmp_path: Path
 @pytest.mark.parametrize(
     ("old", "new", "line", "words"),
     [
-        ("callsPerMinute: 10", "callsPerMinute: ten", 11, "valid integer"),
-        ("callsPerMinute: 10", "callsPerMinute: 601", 11, "less than or equal to 600"),
+        ("callsPerMinute: 10", "callsPerMinute: ten", 11, "must be a whole number"),
+        ("callsPerMinute: 10", "callsPerMinute: 601", 11, "must be at most 600"),
         ("PREDICTIVE", "PREDICTIV", 8, "'PREDICTIVE', 'PROGRESSIVE'"),
         ("pollInterval: 50ms", "pollInterval: 3 sec", 13, "invalid duration '3 sec'"),
         ("state: stopped", "state: paused", 12, "'running' or 'stopped'"),
