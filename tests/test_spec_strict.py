@@ -91,6 +91,11 @@ CASES: dict[str, tuple[str, bool]] = {
     "duration spaced": (edit(LAUNCH, "launch: {pollInterval: ' 3s', pollJitter: 10ms, timeout: 20s}"), False),
     "duration number": (edit(LAUNCH, "launch: {pollInterval: 3, pollJitter: 10ms, timeout: 20s}"), False),
     "state null": (edit("state: stopped", "state: null"), False),
+    "contact list path": (spec_text(list_id="../../oauth/token"), False),
+    "contact list query": (spec_text(list_id="'CL-839201-AJF2?x=1#'"), False),
+    "contact list as number": (spec_text(list_id="839201"), False),
+    "contact list quoted number": (spec_text(list_id="'839201'"), True),
+    "DNC list path": (spec_text(dnc="../x"), False),
 }
 
 

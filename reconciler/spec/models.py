@@ -16,6 +16,7 @@ from reconciler.spec.types import (
     Bool,
     Duration,
     Float,
+    Identifier,
     Int,
     PositiveDuration,
     SecondOrMore,
@@ -95,7 +96,7 @@ class Pacing(_Model):
 class Dnc(_Model):
     enforceNational: Bool = Field(description="Scrub against the national Do-Not-Call registry.")
     enforceLocal: Bool = Field(description="Scrub against state / local DNC registries.")
-    listIds: tuple[str, ...] = Field(
+    listIds: tuple[Identifier, ...] = Field(
         default=(),
         description="Tenant DNC lists to scrub against, e.g. DNC-INTERNAL.",
         examples=[["DNC-INTERNAL"]],
@@ -196,8 +197,7 @@ class ComplianceOptOuts(_Model):
 class CampaignSpec(_Model):
     description: str = Field(default="", max_length=1024, description="Free text shown in CXone.")
     dialerType: DialerType = Field(description="How the dialer places calls.")
-    contactListId: str = Field(
-        min_length=1,
+    contactListId: Identifier = Field(
         description="Contact list to dial: must exist, be DNC compliant and not be empty.",
         examples=["CL-839201-AJF2"],
     )
