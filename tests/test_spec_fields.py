@@ -41,3 +41,49 @@ def test_a_dnc_list_id_must_look_like_an_id(tmp_path: Path, bad: str) -> None:
 @pytest.mark.parametrize("good", ["CL-839201-AJF2", "dnc_internal", "'7'", "A" * 64])
 def test_ordinary_ids_are_accepted(tmp_path: Path, good: str) -> None:
     assert errors_of(tmp_path, spec_text(list_id=good, dnc=good)) == []
+
+
+CONTROLS = [
+    "\\t",
+    "\\n",
+    "\\r",
+    "\\x00",
+    "\\x1b",
+    "\\x7f",
+    "\\x85",
+    "\\u202e",
+    "\\u2066",
+    "\\u200f",
+    "\\u2028",
+]
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+def test_a_campaign_name_is_printable_text(tmp_path: Path, control: str) -> None:
+    text = spec_text(name=f'"Renewals{control}Q3"')
+    ((line, column, message),) = errors_of(tmp_path, text)
+    assert (line, column) == (4, 9)
+    assert message.startswith("metadata.name: must be printable text on one line")
+
+
+@pytest.mark.parametrize("control", CONTROLS)
+def test_label_keys_and_values_are_printable_text(tmp_path: Path, control: str) -> None:
+    text = spec_text().replace(
+        "labels: {team: sales}", f'labels: {{"te{control}am": sales, b: "x{control}y"}}'
+    )
+    errors = errors_of(tmp_path, text)
+    assert [(line, column) for line, column, _ in errors] == [(5, 12), (5, column_of(text, 5, '"x'))]
+    assert all("must be printable text" in message for _, _, message in errors)
+    assert errors[0][2].startswith("metadata.labels: key ")
+
+
+def test_names_and_labels_keep_their_length_bounds(tmp_path: Path) -> None:
+    text = spec_text(name="N" * 129).replace("labels: {team: sales}", f"labels: {{{'k' * 64}: {'v' * 256}}}")
+    messages = [message for _, _, message in errors_of(tmp_path, text)]
+    assert any("metadata.name: must be at most 128 characters" in m for m in messages)
+    assert any("must be at most 63 characters" in m for m in messages)
+    assert any("must be at most 255 characters" in m for m in messages)
+
+
+def test_unicode_names_and_spaces_are_fine(tmp_path: Path) -> None:
+    assert errors_of(tmp_path, spec_text(name="'Relance clients – été 2025'")) == []

@@ -96,6 +96,12 @@ CASES: dict[str, tuple[str, bool]] = {
     "contact list as number": (spec_text(list_id="839201"), False),
     "contact list quoted number": (spec_text(list_id="'839201'"), True),
     "DNC list path": (spec_text(dnc="../x"), False),
+    "name with a newline": (spec_text(name='"a\\nb"'), False),
+    "name with a bidi override": (spec_text(name='"a\\u202eb"'), False),
+    "name with a C1 control": (spec_text(name='"a\\x85b"'), False),
+    "name with spaces and accents": (spec_text(name="'Relance été 2025'"), True),
+    "label key with a tab": (edit("labels: {team: sales}", 'labels: {"te\\tam": sales}'), False),
+    "label value with DEL": (edit("labels: {team: sales}", 'labels: {team: "s\\x7f"}'), False),
 }
 
 

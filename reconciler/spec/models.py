@@ -9,10 +9,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from reconciler.spec.types import (
     HHMM,
+    PRINTABLE_PATTERN,
     Bool,
     Duration,
     Float,
@@ -21,6 +22,7 @@ from reconciler.spec.types import (
     PositiveDuration,
     SecondOrMore,
     duration_field,
+    printable,
 )
 
 API_VERSION = "cxone.reconciler/v1"
@@ -68,15 +70,24 @@ class Day(StrEnum):
     SUN = "SUN"
 
 
+def _key_pattern_as_property_names(schema: dict[str, Any]) -> None:
+    """pydantic writes a key pattern as patternProperties, which lets other keys through: fix that."""
+    ((pattern, values),) = schema.pop("patternProperties").items()
+    schema["additionalProperties"] = values
+    schema["propertyNames"]["pattern"] = pattern
+
+
 class Metadata(_Model):
     name: str = Field(
         min_length=1,
         max_length=128,
+        pattern=PRINTABLE_PATTERN,
         description="The CXone campaign name: the campaign's identity, unique in the tenant.",
         examples=["Q3-Enterprise-Outbound"],
     )
     labels: dict[
-        Annotated[str, Field(min_length=1, max_length=63)], Annotated[str, Field(max_length=255)]
+        Annotated[str, Strict(), printable(min_length=1, max_length=63)],
+        Annotated[str, Strict(), printable(max_length=255)],
     ] = Field(
         default_factory=dict,
         max_length=31,
@@ -85,6 +96,7 @@ class Metadata(_Model):
             f"'{MANAGED_BY_KEY}: {MANAGED_BY_VALUE}' (CXone allows 32)."
         ),
         examples=[{"team": "enterprise-sales"}],
+        json_schema_extra=_key_pattern_as_property_names,
     )
 
 

@@ -43,6 +43,12 @@ PRINTABLE_PATTERN = (
     r"^[^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]*$"
 )
 
+
+def printable(*, min_length: int = 0, max_length: int) -> Any:
+    """Printable text of bounded length: no control characters, line breaks or bidi controls."""
+    return Field(min_length=min_length, max_length=max_length, pattern=PRINTABLE_PATTERN)
+
+
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 HHMM = Annotated[
     str,
