@@ -87,3 +87,27 @@ def test_names_and_labels_keep_their_length_bounds(tmp_path: Path) -> None:
 
 def test_unicode_names_and_spaces_are_fine(tmp_path: Path) -> None:
     assert errors_of(tmp_path, spec_text(name="'Relance clients – été 2025'")) == []
+
+
+OPT_OUT = (
+    "  adaptivePacing: {minCallsPerMinute: 5, maxCallsPerMinute: 25, maxAbandonRate: 0.05}\n"
+    "  complianceOptOuts:\n"
+    "    maxAbandonRate: {reason: %s}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "reason", ['"            "', '"\\t\\n  \\n\\t\\n\\n  \\n"', '"    short    "', '"      \\u00a0   "']
+)
+def test_a_reason_of_blanks_is_not_a_reason(tmp_path: Path, reason: str) -> None:
+    text = spec_text(extra=OPT_OUT % reason)
+    ((line, column, message),) = errors_of(tmp_path, text)
+    assert (line, column) == (16, column_of(text, 16, reason))
+    assert "at least 10 characters, not counting surrounding spaces" in message
+
+
+def test_a_real_reason_is_shown_without_its_padding(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(spec_text(extra=OPT_OUT % '"   B2B numbers only   "'))
+    (warning,) = load([str(path)]).diagnostics
+    assert warning.severity == "warning" and warning.message.endswith("opted out: B2B numbers only")

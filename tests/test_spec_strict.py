@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schemas" / "campaign.schema.json").read_text())
 ADAPTIVE = "  adaptivePacing: {minCallsPerMinute: 5, maxCallsPerMinute: 25, %s}\n"
 WINDOW = '  schedule: {timeZone: America/New_York, windows: [{days: [MON], start: %s, end: "17:00"}]}\n'
+OPT_OUT = "  complianceOptOuts: {callingHours: {reason: %s}}\n"
 PACING = "pacing: {callsPerMinute: 10, maxConcurrent: 20}"
 DNC = "dnc: {enforceNational: true,"
 LAUNCH = "launch: {pollInterval: 50ms, pollJitter: 10ms, timeout: 20s}"
@@ -101,6 +102,9 @@ CASES: dict[str, tuple[str, bool]] = {
     "name with a C1 control": (spec_text(name='"a\\x85b"'), False),
     "name with spaces and accents": (spec_text(name="'Relance été 2025'"), True),
     "label key with a tab": (edit("labels: {team: sales}", 'labels: {"te\\tam": sales}'), False),
+    "reason of spaces": (spec_text(extra=OPT_OUT % "'            '"), False),
+    "reason padded to 10": (spec_text(extra=OPT_OUT % "'     short'"), False),
+    "reason of 10": (spec_text(extra=OPT_OUT % "'  0123456789  '"), True),
     "label value with DEL": (edit("labels: {team: sales}", 'labels: {team: "s\\x7f"}'), False),
 }
 

@@ -20,6 +20,7 @@ from reconciler.spec.types import (
     Identifier,
     Int,
     PositiveDuration,
+    Reason,
     SecondOrMore,
     duration_field,
     printable,
@@ -191,8 +192,7 @@ class AdaptivePacing(_Model):
 
 
 class OptOut(_Model):
-    reason: str = Field(
-        min_length=10,
+    reason: Reason = Field(
         description="Why this compliance rule does not apply; reviewed in the pull request.",
     )
 

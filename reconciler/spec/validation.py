@@ -13,7 +13,7 @@ from pydantic_core import ErrorDetails
 from reconciler.spec.diagnostics import Diagnostic
 from reconciler.spec.models import Campaign
 from reconciler.spec.source import Loc, SourceMap, dotted
-from reconciler.spec.types import ID_PATTERN, PRINTABLE_PATTERN, TIME_PATTERN
+from reconciler.spec.types import ID_PATTERN, PRINTABLE_PATTERN, REASON_PATTERN, TIME_PATTERN
 
 
 def diagnostics_from(path: str, exc: ValidationError, source: SourceMap) -> list[Diagnostic]:
@@ -100,6 +100,8 @@ _PATTERNS = {
     TIME_PATTERN: 'expected a 24-hour time HH:MM, quoted, e.g. "09:00"',
     PRINTABLE_PATTERN: "must be printable text on one line: no tabs, line breaks, control characters "
     "or bidi controls",
+    REASON_PATTERN: "must be at least 10 characters, not counting surrounding spaces: "
+    "write why this rule does not apply",
     ID_PATTERN: "expected a CXone id: a letter or digit, then at most 63 letters, digits, '-' or '_', "
     "e.g. CL-839201-AJF2",
 }
