@@ -36,6 +36,7 @@ __all__ = [
     "discover",
     "load",
     "load_file",
+    "require_specs",
 ]
 
 
@@ -98,6 +99,31 @@ def load(paths: Sequence[str]) -> LoadResult:
     result.diagnostics.extend(_duplicate_names(result.campaigns))
     result.diagnostics.sort()
     return result
+
+
+def require_specs(
+    result: LoadResult, paths: Sequence[str], *, allow_empty: bool = False
+) -> Diagnostic | None:
+    """An error when paths hold no campaign at all and nothing else is wrong, unless allow_empty.
+
+    validate and plan share it: an empty or mistyped folder must not pass for
+    "nothing to do" (for plan with --prune it would mean "delete everything").
+    """
+    if allow_empty or result.campaigns or result.errors:
+        return None
+    where = ", ".join(paths) or "."
+    found = (
+        "no spec files (*.yaml, *.yml)" if result.files == 0 else f"{result.files} file(s) with no documents"
+    )
+    return Diagnostic(
+        paths[0] if paths else ".",
+        1,
+        1,
+        "error",
+        "",
+        f"no campaign specs in {where}: {found}; pass the folders or files that hold the specs, "
+        "or --allow-empty if no campaigns is intended",
+    )
 
 
 def load_file(path: Path) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
