@@ -13,9 +13,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from reconciler.spec.checks import check_campaign
+from reconciler.spec.checks import check_campaign, check_parts
 from reconciler.spec.diagnostics import Diagnostic, Severity
 from reconciler.spec.models import Campaign
+from reconciler.spec.parts import salvage
 from reconciler.spec.source import LoadedCampaign, SourceMap, dotted, loc_of
 from reconciler.spec.validation import diagnostics_from
 from reconciler.spec.yaml_reader import SPEC_LIMITS, Document, YamlRefused, read_documents
@@ -170,11 +171,15 @@ def _load_document(path: str, document: Document) -> tuple[LoadedCampaign | None
             for d in diagnostics_from(path, exc, source)
             if not any(loc_of(d.field)[: len(bad)] == bad for bad in spoiled)
         )
-        return None, diagnostics
-    if diagnostics:
-        return None, diagnostics
-    for field_name, severity, message in check_campaign(campaign):
+        campaign = None
+    # what can be judged is judged: checks run on the valid parts of a broken document too
+    findings = (
+        check_parts(salvage(document.data)) if campaign is None or diagnostics else check_campaign(campaign)
+    )
+    for field_name, severity, message in findings:
         diagnostics.append(_at(path, source, field_name, severity, message))
+    if campaign is None or problems:
+        return None, diagnostics
     return LoadedCampaign(campaign, path, source), diagnostics
 
 

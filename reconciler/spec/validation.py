@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import types
 import typing
 from typing import Any
@@ -65,6 +66,8 @@ def describe(error: ErrorDetails, loc: Loc) -> str:
         return f"must be {_EXPECTED[kind]}, got {_shown(given)}"
     if kind == "string_pattern_mismatch":
         return f"{_PATTERNS.get(str(ctx.get('pattern')), 'is not written as expected')} (got {_shown(given)})"
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return "must not be empty"
     if kind in _BOUNDS:
         return f"{_BOUNDS[kind].format(**ctx)} (got {_shown(given)})"
     if kind in ("enum", "literal_error"):
@@ -125,6 +128,8 @@ def _number(kind: str, given: object) -> str:
         return f"must be {what}; {_shown(given)} is text - write the number without quotes"
     if isinstance(given, bool):
         return f"must be {what}, not true or false"
+    if isinstance(given, float) and not math.isfinite(given):
+        return f"must be {what}, not {given}"
     if isinstance(given, float):
         return f"must be {what}; {given:g} has a fraction"
     return f"must be {what}, got {_shown(given)}"
