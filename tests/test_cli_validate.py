@@ -143,3 +143,32 @@ def test_duplicate_names_across_files_exit_1_naming_both(tmp_path: Path) -> None
     assert (
         f"{tmp_path}/a.yaml:4:9: error: duplicate campaign name 'Twin' (also at {tmp_path}/b.yaml:4:9)" in out
     )
+
+
+def test_a_folder_without_specs_is_an_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("no specs here\n")
+    code, out = run("validate", str(tmp_path))
+    assert code == 1
+    assert f"{tmp_path}:1:1: error: no campaign specs in {tmp_path}: no spec files (*.yaml, *.yml)" in out
+    assert "--allow-empty" in out
+
+
+def test_several_empty_paths_are_all_named(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    code, out = run("validate", "--format", "json", str(tmp_path / "a"), str(tmp_path / "b"))
+    (diagnostic,) = json.loads(out)["diagnostics"]
+    assert code == 1
+    assert f"no campaign specs in {tmp_path / 'a'}, {tmp_path / 'b'}" in diagnostic["message"]
+
+
+def test_files_without_documents_are_no_specs_either(tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("# nothing yet\n")
+    code, out = run("validate", str(tmp_path))
+    assert code == 1 and "1 file(s) with no documents" in out
+
+
+def test_allow_empty_makes_no_specs_a_success(tmp_path: Path) -> None:
+    code, out = run("validate", "--allow-empty", str(tmp_path))
+    assert code == 0
+    assert "0 campaigns in 0 files are valid" in out

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.spec.loader import MAX_ALIAS_NODES, load
+from reconciler.spec.loader import MAX_ALIAS_NODES, load, require_specs
 from tests.specs import spec_text, write_spec
 
 
@@ -54,8 +54,8 @@ def test_a_misspelt_field_points_at_the_key_and_suggests_the_name(tmp_path: Path
 @pytest.mark.parametrize(
     ("old", "new", "line", "words"),
     [
-        ("callsPerMinute: 10", "callsPerMinute: ten", 11, "valid integer"),
-        ("callsPerMinute: 10", "callsPerMinute: 601", 11, "less than or equal to 600"),
+        ("callsPerMinute: 10", "callsPerMinute: ten", 11, "must be a whole number"),
+        ("callsPerMinute: 10", "callsPerMinute: 601", 11, "must be at most 600"),
         ("PREDICTIVE", "PREDICTIV", 8, "'PREDICTIVE', 'PROGRESSIVE'"),
         ("pollInterval: 50ms", "pollInterval: 3 sec", 13, "invalid duration '3 sec'"),
         ("state: stopped", "state: paused", 12, "'running' or 'stopped'"),
@@ -261,3 +261,13 @@ def test_every_error_of_every_file_is_reported_sorted(tmp_path: Path) -> None:
         ("a.yaml", 12),
         ("b.yaml", 8),
     ]
+
+
+def test_require_specs_is_silent_when_there_are_campaigns_or_other_errors(tmp_path: Path) -> None:
+    empty = load([str(tmp_path)])
+    assert require_specs(empty, [str(tmp_path)]) is not None
+    assert require_specs(empty, [str(tmp_path)], allow_empty=True) is None
+    missing = load([str(tmp_path / "nope")])
+    assert require_specs(missing, [str(tmp_path / "nope")]) is None  # already an error
+    write_spec(tmp_path, "c.yaml", spec_text())
+    assert require_specs(load([str(tmp_path)]), [str(tmp_path)]) is None

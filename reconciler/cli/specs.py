@@ -8,7 +8,7 @@ import click
 
 from reconciler.cli.base import DEFAULT_PATHS, handled, main, style
 from reconciler.spec import report
-from reconciler.spec.loader import load
+from reconciler.spec.loader import load, require_specs
 
 
 @main.command()
@@ -20,10 +20,19 @@ from reconciler.spec.loader import load
     default="text",
     show_default=True,
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Succeed when the paths hold no campaign specs (by default that is an error).",
+)
 @handled
-def validate(paths: tuple[str, ...], fmt: str) -> None:
+def validate(paths: tuple[str, ...], fmt: str, allow_empty: bool) -> None:
     """Check spec files offline (default: campaigns/)."""
-    result = load(list(paths) or list(DEFAULT_PATHS))
+    where = list(paths) or list(DEFAULT_PATHS)
+    result = load(where)
+    empty = require_specs(result, where, allow_empty=allow_empty)
+    if empty is not None:
+        result.diagnostics.append(empty)
     if fmt == "json":
         click.echo(report.render_json(result))
     elif fmt == "github":

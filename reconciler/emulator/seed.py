@@ -1,4 +1,7 @@
-"""Seed data of the emulated tenant: the bundled seed.yaml or a file of the same shape."""
+"""Seed data of the emulated tenant: the bundled seed.yaml or a file of the same shape.
+
+Read through the spec's hardened YAML reader: a seed file is user input too.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reconciler.errors import ConfigError
+from reconciler.spec.yaml_reader import Limits, YamlRefused, parse_documents, read_text
 
 
 class _SeedContactList(BaseModel):
@@ -36,10 +39,27 @@ class _Seed(BaseModel):
     dncLists: list[_SeedDncList] = Field(default_factory=list)
 
 
+SEED_LIMITS = Limits(kind="seed files", max_file_bytes=4 * 1024 * 1024, max_document_nodes=200_000)
+
+
 def _parse(text: str, where: str) -> dict[str, Any]:
+    """Seed YAML through the hardened reader (no alias bombs, no tags), then its model."""
     try:
-        return _Seed.model_validate(yaml.safe_load(text) or {}).model_dump()
-    except (yaml.YAMLError, ValidationError) as exc:
+        documents = list(parse_documents(text, SEED_LIMITS))
+        if len(documents) > 1:
+            raise YamlRefused("a seed file holds one YAML document; remove the '---'", documents[1].position)
+        if documents and documents[0].problems:
+            problem = documents[0].problems[0]
+            raise YamlRefused(problem.message, problem.position)
+        data = documents[0].data if documents else None
+        return _Seed.model_validate(data or {}).model_dump()
+    except YamlRefused as refused:
+        line, column = refused.position
+        raise ConfigError(
+            f"invalid seed file {where}:{line}:{column}: {refused.message}",
+            hint="see reconciler/emulator/seed.yaml",
+        ) from None
+    except ValidationError as exc:
         raise ConfigError(
             f"invalid seed file {where}: {exc}", hint="see reconciler/emulator/seed.yaml"
         ) from None
@@ -51,7 +71,7 @@ def default_seed() -> dict[str, Any]:
 
 def load_seed(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read seed file {path}: {exc.strerror}") from None
+        text = read_text(path, SEED_LIMITS)
+    except YamlRefused as refused:
+        raise ConfigError(f"cannot read seed file {path}: {refused.message}") from None
     return _parse(text, str(path))

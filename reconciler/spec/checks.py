@@ -1,4 +1,8 @@
-"""Checks across fields of one campaign that a schema cannot express."""
+"""Checks across fields of one campaign that a schema cannot express.
+
+They read :class:`~reconciler.spec.parts.Parts`, so that they also run on
+the valid parts of a document that has structural errors elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reconciler.spec.compliance import Finding, check_compliance
 from reconciler.spec.models import MANAGED_BY_KEY, Campaign
+from reconciler.spec.parts import Parts
 
 
 def check_campaign(campaign: Campaign) -> Iterator[Finding]:
-    yield from _labels(campaign)
-    yield from _schedule(campaign)
-    yield from _adaptive(campaign)
-    yield from check_compliance(campaign)
+    yield from check_parts(Parts.of(campaign))
 
 
-def _labels(campaign: Campaign) -> Iterator[Finding]:
-    if MANAGED_BY_KEY in campaign.metadata.labels:
+def check_parts(parts: Parts) -> Iterator[Finding]:
+    yield from _labels(parts)
+    yield from _schedule(parts)
+    yield from _adaptive(parts)
+    yield from check_compliance(parts)
+
+
+def _labels(parts: Parts) -> Iterator[Finding]:
+    if MANAGED_BY_KEY in parts.labels:
         yield (
             f"metadata.labels.{MANAGED_BY_KEY}",
             "error",
@@ -25,17 +34,14 @@ def _labels(campaign: Campaign) -> Iterator[Finding]:
         )
 
 
-def _schedule(campaign: Campaign) -> Iterator[Finding]:
-    schedule = campaign.spec.schedule
-    if schedule is None:
-        return
-    if not _is_zone(schedule.timeZone):
+def _schedule(parts: Parts) -> Iterator[Finding]:
+    if parts.zone is not None and not _is_zone(parts.zone):
         yield (
             "spec.schedule.timeZone",
             "error",
-            f"unknown time zone '{schedule.timeZone}': use an IANA name such as America/New_York",
+            f"unknown time zone '{parts.zone}': use an IANA name such as America/New_York",
         )
-    for i, window in enumerate(schedule.windows):
+    for i, window in parts.windows:
         if window.start >= window.end:
             yield (
                 f"spec.schedule.windows.{i}.end",
@@ -55,8 +61,8 @@ def _is_zone(name: str) -> bool:
     return True
 
 
-def _adaptive(campaign: Campaign) -> Iterator[Finding]:
-    adaptive = campaign.spec.adaptivePacing
+def _adaptive(parts: Parts) -> Iterator[Finding]:
+    adaptive = parts.adaptive
     if adaptive is None:
         return
     low, high = adaptive.minCallsPerMinute, adaptive.maxCallsPerMinute
@@ -67,12 +73,11 @@ def _adaptive(campaign: Campaign) -> Iterator[Finding]:
             f"minCallsPerMinute {low} is above maxCallsPerMinute {high}",
         )
         return
-    cpm = campaign.spec.pacing.callsPerMinute
-    if not low <= cpm <= high:
+    if parts.pacing is not None and not low <= parts.pacing.callsPerMinute <= high:
         yield (
             "spec.pacing.callsPerMinute",
             "error",
-            f"callsPerMinute {cpm} is outside the adaptive range [{low}, {high}]; "
+            f"callsPerMinute {parts.pacing.callsPerMinute} is outside the adaptive range [{low}, {high}]; "
             "start inside the range the pacer keeps",
         )
     for i, rule in enumerate(adaptive.rules):

@@ -1,75 +1,44 @@
-"""YAML spec files -> campaign models, keeping file:line:col for every node.
+"""Spec files -> checked campaigns: discovery, orchestration and cross-file checks.
 
-Only the safe YAML core is read: no custom tags, no merge keys. Files are
-capped in size, nodes per document, alias expansion and depth, so hostile
-input is refused quickly and in little memory (a refused file is read no
-further). Every problem of every other file is collected; nothing stops at
-the first error.
+Reading YAML is :mod:`reconciler.spec.yaml_reader`'s job, turning pydantic's
+errors into diagnostics :mod:`reconciler.spec.validation`'s. Every problem of
+every file is collected; nothing stops at the first error.
 """
 
 from __future__ import annotations
 
-import difflib
-import os
-import types
-import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from reconciler.spec.checks import check_campaign
+from reconciler.spec.checks import check_campaign, check_parts
 from reconciler.spec.diagnostics import Diagnostic, Severity
 from reconciler.spec.models import Campaign
+from reconciler.spec.parts import salvage
+from reconciler.spec.source import LoadedCampaign, SourceMap, dotted, loc_of
+from reconciler.spec.validation import diagnostics_from
+from reconciler.spec.yaml_reader import SPEC_LIMITS, Document, YamlRefused, read_documents
 
-MAX_FILE_BYTES = 1024 * 1024
-MAX_ALIAS_NODES = 20_000
-MAX_DOCUMENT_NODES = 5_000
-MAX_DEPTH = 40
+MAX_FILE_BYTES = SPEC_LIMITS.max_file_bytes
+MAX_ALIAS_NODES = SPEC_LIMITS.max_alias_nodes
+MAX_DOCUMENT_NODES = SPEC_LIMITS.max_document_nodes
+MAX_DEPTH = SPEC_LIMITS.max_depth
 
-Loc = tuple[str | int, ...]
-Position = tuple[int, int]
-
-_SafeLoader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TAG = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_MAP, _SEQ = f"{_TAG}map", f"{_TAG}seq"
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-
-
-@dataclass(frozen=True)
-class SourceMap:
-    """Where each value and each mapping key of one document stands."""
-
-    values: dict[Loc, Position]
-    keys: dict[Loc, Position]
-
-    def locate(self, loc: Loc, *, key: bool = False) -> Position:
-        if key and loc in self.keys:
-            return self.keys[loc]
-        for end in range(len(loc), -1, -1):
-            prefix = loc[:end]
-            if prefix in self.values:
-                return self.values[prefix]
-        return (1, 1)
-
-
-@dataclass(frozen=True)
-class LoadedCampaign:
-    campaign: Campaign
-    path: str
-    source: SourceMap
-
-    @property
-    def name(self) -> str:
-        return self.campaign.name
-
-    def where(self, dotted: str = "") -> str:
-        line, column = self.source.locate(_loc(dotted))
-        return f"{self.path}:{line}:{column}"
+__all__ = [
+    "MAX_ALIAS_NODES",
+    "MAX_DEPTH",
+    "MAX_DOCUMENT_NODES",
+    "MAX_FILE_BYTES",
+    "LoadResult",
+    "LoadedCampaign",
+    "SourceMap",
+    "discover",
+    "load",
+    "load_file",
+    "require_specs",
+]
 
 
 @dataclass
@@ -85,13 +54,6 @@ class LoadResult:
     @property
     def valid(self) -> bool:
         return not self.errors
-
-
-class _Refused(Exception):
-    def __init__(self, message: str, position: Position) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
 
 
 def discover(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
@@ -140,117 +102,53 @@ def load(paths: Sequence[str]) -> LoadResult:
     return result
 
 
+def require_specs(
+    result: LoadResult, paths: Sequence[str], *, allow_empty: bool = False
+) -> Diagnostic | None:
+    """An error when paths hold no campaign at all and nothing else is wrong, unless allow_empty.
+
+    validate and plan share it: an empty or mistyped folder must not pass for
+    "nothing to do" (for plan with --prune it would mean "delete everything").
+    """
+    if allow_empty or result.campaigns or result.errors:
+        return None
+    where = ", ".join(paths) or "."
+    found = (
+        "no spec files (*.yaml, *.yml)" if result.files == 0 else f"{result.files} file(s) with no documents"
+    )
+    return Diagnostic(
+        paths[0] if paths else ".",
+        1,
+        1,
+        "error",
+        "",
+        f"no campaign specs in {where}: {found}; pass the folders or files that hold the specs, "
+        "or --allow-empty if no campaigns is intended",
+    )
+
+
 def load_file(path: Path) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
     shown = str(path)
     campaigns: list[LoadedCampaign] = []
     diagnostics: list[Diagnostic] = []
-    budget = _Budget()
     try:
-        # documents are composed one at a time: a hostile one stops the reading
-        for index, node in enumerate(_compose(_read_text(path)), start=1):
-            budget.next_document()
-            loaded, found = _load_document(shown, index, node, budget)
+        for document in read_documents(path):
+            loaded, found = _load_document(shown, document)
             diagnostics.extend(found)
             if loaded is not None:
                 campaigns.append(loaded)
-    except _Refused as refused:
+    except YamlRefused as refused:
         line, column = refused.position
         diagnostics.append(Diagnostic(shown, line, column, "error", "", refused.message))
     return campaigns, diagnostics
 
 
-def _read_text(path: Path) -> str:
-    try:
-        size = os.stat(path).st_size
-        if size > MAX_FILE_BYTES:
-            raise _Refused(
-                f"file is {size:,} bytes; spec files over 1 MiB are refused unread "
-                "(split it into smaller files)",
-                (1, 1),
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise _Refused(f"cannot read file: {exc.strerror}", (1, 1)) from None
-    if b"\x00" in data:
-        offset = data.index(b"\x00")
-        raise _Refused("binary file (NUL byte): spec files are UTF-8 YAML text", _byte_position(data, offset))
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _Refused(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
-            _byte_position(data, exc.start),
-        ) from None
-
-
-def _byte_position(data: bytes, offset: int) -> Position:
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
-
-
-def _compose(text: str) -> Iterable[yaml.Node]:
-    try:
-        yield from yaml.compose_all(text, Loader=_SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(p for p in (exc.context, exc.problem) if p)
-        if "undefined alias" in what:
-            what += " (anchors do not reach across '---' documents)"
-        raise _Refused(f"YAML syntax error: {what}", position) from None
-    except yaml.YAMLError as exc:
-        raise _Refused(f"YAML error: {exc}", (1, 1)) from None
-    except RecursionError:
-        raise _Refused(f"YAML nested too deeply (limit {MAX_DEPTH})", (1, 1)) from None
-
-
-class _Budget:
-    """Caps the nodes written in one document, and the copies aliases add across a file.
-
-    A campaign spec has a few hundred nodes at most; aliases are bounded
-    across the file so that an alias bomb is refused early.
-    """
-
-    def __init__(self) -> None:
-        self.expanded = 0
-        self.document = 0
-        self._seen: set[int] = set()
-
-    def next_document(self) -> None:
-        self.document = 0
-
-    def spend(self, node: yaml.Node) -> None:
-        if id(node) not in self._seen:
-            self._seen.add(id(node))
-            self.document += 1
-            if self.document > MAX_DOCUMENT_NODES:
-                raise _Refused(
-                    f"document has more than {MAX_DOCUMENT_NODES:,} YAML nodes; "
-                    "a campaign spec needs far fewer",
-                    _pos(node),
-                )
-            return
-        self.expanded += 1
-        if self.expanded > MAX_ALIAS_NODES:
-            raise _Refused(
-                f"aliases expand to more than {MAX_ALIAS_NODES:,} YAML nodes; is this an alias bomb?",
-                _pos(node),
-            )
-
-
-def _pos(node: yaml.Node) -> Position:
-    return node.start_mark.line + 1, node.start_mark.column + 1
-
-
-def _load_document(
-    path: str, index: int, node: yaml.Node, budget: _Budget
-) -> tuple[LoadedCampaign | None, list[Diagnostic]]:
-    if node.tag not in _SCALAR_TAGS | {_MAP, _SEQ}:
-        line, column = _pos(node)
-        return None, [Diagnostic(path, line, column, "error", "", _tag_message(node.tag))]
-    if not isinstance(node, yaml.MappingNode):
-        kind = "a list" if isinstance(node, yaml.SequenceNode) else "a scalar"
-        line, column = _pos(node)
+def _load_document(path: str, document: Document) -> tuple[LoadedCampaign | None, list[Diagnostic]]:
+    problems = [Diagnostic(path, *p.position, "error", dotted(p.loc), p.message) for p in document.problems]
+    if document.kind != "mapping":
+        if problems:
+            return None, problems
+        line, column = document.position
         return None, [
             Diagnostic(
                 path,
@@ -258,196 +156,36 @@ def _load_document(
                 column,
                 "error",
                 "",
-                f"document {index} is {kind}; each document must be a mapping "
+                f"document {document.index} is a {document.kind}; each document must be a mapping "
                 "with apiVersion, kind, metadata and spec",
             )
         ]
-    values: dict[Loc, Position] = {}
-    keys: dict[Loc, Position] = {}
-    problems: list[tuple[Loc, Position, str]] = []
-    data = _convert(node, (), 0, values, keys, problems, budget)
-    diagnostics = [
-        Diagnostic(path, pos[0], pos[1], "error", _dotted(loc), message) for loc, pos, message in problems
-    ]
-    source = SourceMap(values, keys)
+    diagnostics = list(problems)
+    source = document.source
     try:
-        campaign = Campaign.model_validate(data)
+        campaign = Campaign.model_validate(document.data)
     except ValidationError as exc:
-        spoiled = [loc for loc, _, _ in problems]
+        spoiled = [p.loc for p in document.problems]
         diagnostics.extend(
             d
-            for d in _from_validation(path, exc, source)
-            if not any(_loc(d.field)[: len(bad)] == bad for bad in spoiled)
+            for d in diagnostics_from(path, exc, source)
+            if not any(loc_of(d.field)[: len(bad)] == bad for bad in spoiled)
         )
+        campaign = None
+    # what can be judged is judged: checks run on the valid parts of a broken document too
+    findings = (
+        check_parts(salvage(document.data)) if campaign is None or diagnostics else check_campaign(campaign)
+    )
+    for field_name, severity, message in findings:
+        diagnostics.append(_at(path, source, field_name, severity, message))
+    if campaign is None or problems:
         return None, diagnostics
-    if diagnostics:
-        return None, diagnostics
-    for dotted, severity, message in check_campaign(campaign):
-        diagnostics.append(_at(path, source, dotted, severity, message))
     return LoadedCampaign(campaign, path, source), diagnostics
 
 
-def _convert(
-    node: yaml.Node,
-    loc: Loc,
-    depth: int,
-    values: dict[Loc, Position],
-    keys: dict[Loc, Position],
-    problems: list[tuple[Loc, Position, str]],
-    budget: _Budget,
-) -> Any:
-    budget.spend(node)
-    if depth > MAX_DEPTH:
-        raise _Refused(f"YAML nested too deeply (limit {MAX_DEPTH})", _pos(node))
-    values[loc] = _pos(node)
-    if isinstance(node, yaml.ScalarNode):
-        if node.tag not in _SCALAR_TAGS:
-            problems.append((loc, _pos(node), _tag_message(node.tag)))
-            return None
-        return _scalar(node)
-    if node.tag not in (_MAP, _SEQ):
-        problems.append((loc, _pos(node), _tag_message(node.tag)))
-        return None
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(item, (*loc, i), depth + 1, values, keys, problems, budget)
-            for i, item in enumerate(node.value)
-        ]
-    mapping: dict[str, Any] = {}
-    first_seen: dict[str, Position] = {}
-    for key_node, value_node in node.value:
-        budget.spend(key_node)
-        if key_node.tag == f"{_TAG}merge":
-            problems.append((loc, _pos(key_node), "merge keys (<<) are not supported; write the fields out"))
-            continue
-        if not isinstance(key_node, yaml.ScalarNode):
-            problems.append((loc, _pos(key_node), "mapping keys must be plain strings"))
-            continue
-        key = str(key_node.value)
-        if key in first_seen:
-            line, column = first_seen[key]
-            problems.append(
-                (
-                    (*loc, key),
-                    _pos(key_node),
-                    f"duplicate key '{key}' (first defined at {line}:{column}); remove one",
-                )
-            )
-            continue
-        first_seen[key] = _pos(key_node)
-        keys[(*loc, key)] = _pos(key_node)
-        mapping[key] = _convert(value_node, (*loc, key), depth + 1, values, keys, problems, budget)
-    return mapping
-
-
-def _tag_message(tag: str) -> str:
-    tag = tag.replace(_TAG, "!!", 1)
-    return f"tag {tag} is not allowed: spec files use plain YAML only (no custom tags)"
-
-
-def _scalar(node: yaml.ScalarNode) -> Any:
-    tag, value = node.tag, node.value
-    if tag == f"{_TAG}str" or tag == f"{_TAG}timestamp":
-        return value
-    if tag == f"{_TAG}null":
-        return None
-    if tag == f"{_TAG}bool":
-        return _CONSTRUCTOR.bool_values[value.lower()]
-    if ":" in value:  # YAML 1.1 sexagesimal (20:00 -> 1200): keep what was written
-        return value
-    if tag == f"{_TAG}int":
-        return _CONSTRUCTOR.construct_yaml_int(node)
-    return _CONSTRUCTOR.construct_yaml_float(node)
-
-
-def _loc(dotted: str) -> Loc:
-    if not dotted:
-        return ()
-    return tuple(int(p) if p.isdigit() else p for p in dotted.split("."))
-
-
-def _dotted(loc: Loc) -> str:
-    return ".".join(str(p) for p in loc)
-
-
-def _at(path: str, source: SourceMap, dotted: str, severity: Severity, message: str) -> Diagnostic:
-    line, column = source.locate(_loc(dotted))
-    return Diagnostic(path, line, column, severity, dotted, message)
-
-
-def _from_validation(path: str, exc: ValidationError, source: SourceMap) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    errors = exc.errors(include_url=False)
-    failed = {tuple(p for p in e["loc"] if not _is_union_tag(p)) for e in errors}
-    for error in errors:
-        loc: Loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
-        dotted = _dotted(loc)
-        kind = error["type"]
-        if kind == "too_short" and any(f[: len(loc)] == loc and f != loc for f in failed):
-            continue  # the item that failed is reported; its empty parent is noise
-        if kind == "extra_forbidden":
-            line, column = source.locate(loc, key=True)
-            name = str(loc[-1])
-            message = f"unknown field '{name}'" + (f" in {_dotted(loc[:-1])}" if len(loc) > 1 else "")
-            suggestion = _suggest(loc)
-            message += f"; did you mean '{suggestion}'?" if suggestion else "; remove it"
-        elif kind == "missing":
-            line, column = source.locate(loc[:-1])
-            parent = _dotted(loc[:-1]) or "the document"
-            message = f"missing required field '{loc[-1]}' in {parent}"
-        else:
-            line, column = source.locate(loc)
-            text = _FRIENDLY.get(kind) or str(error["msg"]).removeprefix("Value error, ")
-            given = error.get("input")
-            shown = "" if isinstance(given, dict | list) else f" (got {given!r})"
-            message = f"{dotted}: {text}{shown}"
-        found.append(Diagnostic(path, line, column, "error", dotted, message))
-    return found
-
-
-_FRIENDLY = {
-    # the only patterns in the models are local times
-    "string_pattern_mismatch": 'expected a 24-hour time HH:MM, quoted, e.g. "09:00"',
-}
-
-
-def _is_union_tag(part: str | int) -> bool:
-    """pydantic names validator wrappers in loc (``function-after[...]``); drop them."""
-    return isinstance(part, str) and "[" in part
-
-
-def _suggest(loc: Loc) -> str | None:
-    model = _model_at(loc[:-1])
-    if model is None:
-        return None
-    matches = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def _model_at(loc: Loc) -> type[BaseModel] | None:
-    model: type[BaseModel] = Campaign
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = model.model_fields.get(part)
-        if info is None:
-            return None
-        inner = _inner_model(info.annotation)
-        if inner is None:
-            return None
-        model = inner
-    return model
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
-        for arg in typing.get_args(annotation):
-            found = _inner_model(arg)
-            if found is not None:
-                return found
-    return None
+def _at(path: str, source: SourceMap, field_name: str, severity: Severity, message: str) -> Diagnostic:
+    line, column = source.locate(loc_of(field_name))
+    return Diagnostic(path, line, column, severity, field_name, message)
 
 
 def _duplicate_names(campaigns: list[LoadedCampaign]) -> list[Diagnostic]:

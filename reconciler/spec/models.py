@@ -6,88 +6,52 @@ agree with ../shared/design/cxone-api.yaml.
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    WithJsonSchema,
-    model_validator,
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+
+from reconciler.spec.types import (
+    HHMM,
+    PRINTABLE_PATTERN,
+    Bool,
+    Duration,
+    Float,
+    Identifier,
+    Int,
+    PositiveDuration,
+    Reason,
+    SecondOrMore,
+    duration_field,
+    printable,
 )
 
 API_VERSION = "cxone.reconciler/v1"
 MANAGED_BY_KEY = "managed-by"
 MANAGED_BY_VALUE = "cxone-reconciler"
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(value: object) -> float:
-    """'500ms', '3s', '10m', '1h' -> seconds."""
-    if isinstance(value, bool) or not isinstance(value, str):
-        raise ValueError(
-            f"expected a duration string such as '3s' or '10m', got {value!r}; "
-            "quote it and add a unit: ms, s, m or h"
-        )
-    match = _DURATION.match(value.strip())
-    if match is None:
-        raise ValueError(f"invalid duration {value!r}: use a number followed by ms, s, m or h, e.g. '3s'")
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-
-
-def format_duration(seconds: float) -> str:
-    for unit in ("h", "m", "s"):
-        size = _UNIT_SECONDS[unit]
-        if seconds >= size and (seconds / size).is_integer():
-            return f"{int(seconds / size)}{unit}"
-    return f"{round(seconds * 1000)}ms"
-
-
-Duration = Annotated[
-    float,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^\d+(\.\d+)?(ms|s|m|h)$",
-            "description": "A duration: a number and a unit (ms, s, m, h), e.g. '3s'.",
-            "examples": ["500ms", "3s", "10m", "1h"],
-        }
-    ),
-]
-
-HHMM = Annotated[
-    str,
-    Field(
-        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
-        description="Local time HH:MM (24 h), quoted.",
-        examples=["09:00", "20:00"],
-    ),
-]
-
-
-def _duration_field(
-    default: float, description: str, *, gt: float | None = None, ge: float | None = None
-) -> Any:
-    """A Duration field whose schema shows its default as written in YAML."""
-    return Field(
-        default=default,
-        description=description,
-        json_schema_extra={"default": format_duration(default)},
-        gt=gt,
-        ge=ge,
-    )
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+def _require_one(schema: dict[str, Any], cls: type) -> None:
+    """Schema side of _AtLeastOne: one of the fields is present and not null."""
+    names = list(getattr(cls, "model_fields", {}))
+    schema["anyOf"] = [{"required": [n], "properties": {n: {"not": {"type": "null"}}}} for n in names]
+
+
+class _AtLeastOne(_Model):
+    """Optional fields of which at least one must be given, and not as null."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_require_one)
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> Self:
+        names = list(type(self).model_fields)
+        if all(getattr(self, n) is None for n in names):
+            raise ValueError(f"name at least one of {', '.join(names)}")
+        return self
 
 
 class DialerType(StrEnum):
@@ -107,15 +71,24 @@ class Day(StrEnum):
     SUN = "SUN"
 
 
+def _key_pattern_as_property_names(schema: dict[str, Any]) -> None:
+    """pydantic writes a key pattern as patternProperties, which lets other keys through: fix that."""
+    ((pattern, values),) = schema.pop("patternProperties").items()
+    schema["additionalProperties"] = values
+    schema["propertyNames"]["pattern"] = pattern
+
+
 class Metadata(_Model):
     name: str = Field(
         min_length=1,
         max_length=128,
+        pattern=PRINTABLE_PATTERN,
         description="The CXone campaign name: the campaign's identity, unique in the tenant.",
         examples=["Q3-Enterprise-Outbound"],
     )
     labels: dict[
-        Annotated[str, Field(min_length=1, max_length=63)], Annotated[str, Field(max_length=255)]
+        Annotated[str, Strict(), printable(min_length=1, max_length=63)],
+        Annotated[str, Strict(), printable(max_length=255)],
     ] = Field(
         default_factory=dict,
         max_length=31,
@@ -124,18 +97,19 @@ class Metadata(_Model):
             f"'{MANAGED_BY_KEY}: {MANAGED_BY_VALUE}' (CXone allows 32)."
         ),
         examples=[{"team": "enterprise-sales"}],
+        json_schema_extra=_key_pattern_as_property_names,
     )
 
 
 class Pacing(_Model):
-    callsPerMinute: int = Field(ge=1, le=600, description="Calls placed per minute.")
-    maxConcurrent: int = Field(ge=1, le=1000, description="Most calls in progress at once.")
+    callsPerMinute: Int = Field(ge=1, le=600, description="Calls placed per minute.")
+    maxConcurrent: Int = Field(ge=1, le=1000, description="Most calls in progress at once.")
 
 
 class Dnc(_Model):
-    enforceNational: bool = Field(description="Scrub against the national Do-Not-Call registry.")
-    enforceLocal: bool = Field(description="Scrub against state / local DNC registries.")
-    listIds: tuple[str, ...] = Field(
+    enforceNational: Bool = Field(description="Scrub against the national Do-Not-Call registry.")
+    enforceLocal: Bool = Field(description="Scrub against state / local DNC registries.")
+    listIds: tuple[Identifier, ...] = Field(
         default=(),
         description="Tenant DNC lists to scrub against, e.g. DNC-INTERNAL.",
         examples=[["DNC-INTERNAL"]],
@@ -158,24 +132,18 @@ class Schedule(_Model):
 
 
 class Launch(_Model):
-    pollInterval: Duration = _duration_field(3.0, "Base interval between status polls.", gt=0)
-    pollJitter: Duration = _duration_field(2.0, "Plus a uniform random 0..pollJitter.", ge=0)
-    timeout: Duration = _duration_field(600.0, "Give up waiting after this long.", gt=0)
+    pollInterval: PositiveDuration = duration_field(3.0, "Base interval between status polls.")
+    pollJitter: Duration = duration_field(2.0, "Plus a uniform random 0..pollJitter.")
+    timeout: PositiveDuration = duration_field(600.0, "Give up waiting after this long.")
 
 
-class Comparison(_Model):
+class Comparison(_AtLeastOne):
     """Bounds on one realtime figure; every bound given must hold."""
 
-    lt: float | None = Field(default=None, description="Less than.")
-    lte: float | None = Field(default=None, description="Less than or equal to.")
-    gt: float | None = Field(default=None, description="Greater than.")
-    gte: float | None = Field(default=None, description="Greater than or equal to.")
-
-    @model_validator(mode="after")
-    def _at_least_one(self) -> Comparison:
-        if all(v is None for v in (self.lt, self.lte, self.gt, self.gte)):
-            raise ValueError("name at least one operator: lt, lte, gt or gte")
-        return self
+    lt: Float | None = Field(default=None, description="Less than.")
+    lte: Float | None = Field(default=None, description="Less than or equal to.")
+    gt: Float | None = Field(default=None, description="Greater than.")
+    gte: Float | None = Field(default=None, description="Greater than or equal to.")
 
     def holds(self, value: float) -> bool:
         return (
@@ -186,7 +154,7 @@ class Comparison(_Model):
         )
 
 
-class Condition(_Model):
+class Condition(_AtLeastOne):
     """Realtime figures to test; all named ones must hold."""
 
     answerRate: Comparison | None = Field(default=None, description="Share of calls answered (0-1).")
@@ -194,22 +162,10 @@ class Condition(_Model):
     activeCalls: Comparison | None = Field(default=None, description="Calls in progress now.")
     totalCalls: Comparison | None = Field(default=None, description="Calls placed so far.")
 
-    @model_validator(mode="after")
-    def _at_least_one(self) -> Condition:
-        if not self.model_fields_set:
-            raise ValueError("name at least one of answerRate, abandonRate, activeCalls, totalCalls")
-        return self
 
-
-class PacingSet(_Model):
-    callsPerMinute: int | None = Field(default=None, ge=1, le=600)
-    maxConcurrent: int | None = Field(default=None, ge=1, le=1000)
-
-    @model_validator(mode="after")
-    def _at_least_one(self) -> PacingSet:
-        if self.callsPerMinute is None and self.maxConcurrent is None:
-            raise ValueError("name callsPerMinute, maxConcurrent or both")
-        return self
+class PacingSet(_AtLeastOne):
+    callsPerMinute: Int | None = Field(default=None, ge=1, le=600)
+    maxConcurrent: Int | None = Field(default=None, ge=1, le=1000)
 
 
 class Rule(_Model):
@@ -218,16 +174,15 @@ class Rule(_Model):
 
 
 class AdaptivePacing(_Model):
-    interval: Duration = _duration_field(30.0, "How often `pace --watch` evaluates.", ge=1)
-    cooldown: Duration = _duration_field(
+    interval: SecondOrMore = duration_field(30.0, "How often `pace --watch` evaluates.")
+    cooldown: Duration = duration_field(
         120.0,
         "After a pacing change, rules may not change pacing again for this long (anti-flap). "
         "The abandon-rate guard may always step pacing down.",
-        ge=0,
     )
-    minCallsPerMinute: int = Field(ge=1, le=600)
-    maxCallsPerMinute: int = Field(ge=1, le=600)
-    maxAbandonRate: float = Field(
+    minCallsPerMinute: Int = Field(ge=1, le=600)
+    maxCallsPerMinute: Int = Field(ge=1, le=600)
+    maxAbandonRate: Float = Field(
         default=0.03,
         ge=0,
         le=1,
@@ -237,8 +192,7 @@ class AdaptivePacing(_Model):
 
 
 class OptOut(_Model):
-    reason: str = Field(
-        min_length=10,
+    reason: Reason = Field(
         description="Why this compliance rule does not apply; reviewed in the pull request.",
     )
 
@@ -255,8 +209,7 @@ class ComplianceOptOuts(_Model):
 class CampaignSpec(_Model):
     description: str = Field(default="", max_length=1024, description="Free text shown in CXone.")
     dialerType: DialerType = Field(description="How the dialer places calls.")
-    contactListId: str = Field(
-        min_length=1,
+    contactListId: Identifier = Field(
         description="Contact list to dial: must exist, be DNC compliant and not be empty.",
         examples=["CL-839201-AJF2"],
     )

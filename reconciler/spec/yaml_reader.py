@@ -1,0 +1,300 @@
+"""The one hardened YAML reader: bytes -> located plain data, for every YAML the product reads.
+
+Only plain YAML is read, with YAML 1.2 core scalars: ``true``/``false`` are
+the only booleans (``yes``, ``on``, ``n`` are strings), ``09:00`` is a string,
+``010`` is ten, timestamps stay strings. No custom tags, no merge keys. Files
+are capped in size; nodes per document, alias expansion and depth are
+budgeted, so hostile input is refused quickly and in little memory. A
+refusal (:class:`YamlRefused`) carries the line and column; smaller problems
+(a tag, a merge key, a duplicate key) are returned with the document so
+that every one of them can be reported.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import yaml
+
+from reconciler.spec.source import Loc, Position, SourceMap
+
+_Base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
+_MAP, _SEQ = f"{_TAG}map", f"{_TAG}seq"
+_SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, f"{_TAG}timestamp"}
+
+
+class _Yaml12Loader(_Base):  # type: ignore[misc]
+    """PyYAML with the YAML 1.2 core schema's implicit types instead of YAML 1.1's."""
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 (PyYAML's own class attribute)
+
+
+_CORE_SCHEMA = (
+    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        _FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+0123456789."),
+    ),
+)
+for _tag, _pattern, _first in _CORE_SCHEMA:
+    _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one file may ask of the reader."""
+
+    kind: str = "spec files"
+    max_file_bytes: int = 1024 * 1024
+    max_document_nodes: int = 5_000
+    max_alias_nodes: int = 20_000
+    max_depth: int = 40
+
+
+SPEC_LIMITS = Limits()
+
+
+class YamlRefused(Exception):
+    """The file cannot be read at all; nothing after `position` was looked at."""
+
+    def __init__(self, message: str, position: Position) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+class Problem(NamedTuple):
+    """One node that was read but cannot be used (its value is None in the data)."""
+
+    loc: Loc
+    position: Position
+    message: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document as plain data (dict, list, str, int, float, bool, None) with its source map."""
+
+    index: int
+    data: Any
+    source: SourceMap
+    problems: tuple[Problem, ...]
+    kind: Literal["mapping", "list", "scalar"]
+    position: Position
+
+
+def read_documents(path: Path, limits: Limits = SPEC_LIMITS) -> Iterator[Document]:
+    """Every document of the file at path, one at a time; raises YamlRefused."""
+    yield from parse_documents(read_text(path, limits), limits)
+
+
+def parse_documents(text: str, limits: Limits = SPEC_LIMITS) -> Iterator[Document]:
+    """Every document of text, one at a time (a hostile one stops the reading); raises YamlRefused."""
+    budget = _Budget(limits)
+    for index, node in enumerate(_compose(text, limits), start=1):
+        budget.next_document()
+        values: dict[Loc, Position] = {}
+        keys: dict[Loc, Position] = {}
+        problems: list[Problem] = []
+        data = _Converter(budget, values, keys, problems).convert(node, (), 0)
+        kind: Literal["mapping", "list", "scalar"] = (
+            "mapping"
+            if isinstance(node, yaml.MappingNode)
+            else "list"
+            if isinstance(node, yaml.SequenceNode)
+            else "scalar"
+        )
+        yield Document(index, data, SourceMap(values, keys), tuple(problems), kind, _pos(node))
+
+
+def read_text(path: Path, limits: Limits = SPEC_LIMITS) -> str:
+    """The file's UTF-8 text, refused unread when too big, binary or not UTF-8."""
+    try:
+        size = os.stat(path).st_size
+        if size > limits.max_file_bytes:
+            raise YamlRefused(
+                f"file is {size:,} bytes; {limits.kind} over {_size(limits.max_file_bytes)} "
+                "are refused unread (split it into smaller files)",
+                (1, 1),
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise YamlRefused(f"cannot read file: {exc.strerror}", (1, 1)) from None
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        raise YamlRefused(
+            f"binary file (NUL byte): {limits.kind} are UTF-8 YAML text", _byte_position(data, offset)
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise YamlRefused(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            _byte_position(data, exc.start),
+        ) from None
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n % (1024 * 1024) == 0 else f"{n:,} bytes"
+
+
+def _byte_position(data: bytes, offset: int) -> Position:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _compose(text: str, limits: Limits) -> Iterator[yaml.Node]:
+    try:
+        yield from yaml.compose_all(text, Loader=_Yaml12Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        position = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        if "undefined alias" in what:
+            what += " (anchors do not reach across '---' documents)"
+        raise YamlRefused(f"YAML syntax error: {what}", position) from None
+    except yaml.YAMLError as exc:
+        raise YamlRefused(f"YAML error: {exc}", (1, 1)) from None
+    except RecursionError:
+        raise YamlRefused(f"YAML nested too deeply (limit {limits.max_depth})", (1, 1)) from None
+
+
+class _Budget:
+    """Caps the nodes written in one document, and the copies aliases add across a file.
+
+    Aliases are bounded across the file so that an alias bomb is refused early.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.expanded = 0
+        self.document = 0
+        self._seen: set[int] = set()
+
+    def next_document(self) -> None:
+        self.document = 0
+
+    def spend(self, node: yaml.Node) -> None:
+        if id(node) not in self._seen:
+            self._seen.add(id(node))
+            self.document += 1
+            if self.document > self.limits.max_document_nodes:
+                raise YamlRefused(
+                    f"document has more than {self.limits.max_document_nodes:,} YAML nodes; "
+                    f"{self.limits.kind} need far fewer",
+                    _pos(node),
+                )
+            return
+        self.expanded += 1
+        if self.expanded > self.limits.max_alias_nodes:
+            raise YamlRefused(
+                f"aliases expand to more than {self.limits.max_alias_nodes:,} YAML nodes; "
+                "is this an alias bomb?",
+                _pos(node),
+            )
+
+
+def _pos(node: yaml.Node) -> Position:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+@dataclass
+class _Converter:
+    budget: _Budget
+    values: dict[Loc, Position]
+    keys: dict[Loc, Position]
+    problems: list[Problem]
+
+    def convert(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+        self.budget.spend(node)
+        if depth > self.budget.limits.max_depth:
+            raise YamlRefused(f"YAML nested too deeply (limit {self.budget.limits.max_depth})", _pos(node))
+        self.values[loc] = _pos(node)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                return self._problem(loc, node, _tag_message(node.tag))
+            try:
+                return _scalar(node)
+            except ValueError:
+                return self._problem(loc, node, f"{node.value!r} is not a valid {_short(node.tag)}")
+        if node.tag not in (_MAP, _SEQ):
+            return self._problem(loc, node, _tag_message(node.tag))
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.MappingNode)
+        return self._mapping(node, loc, depth)
+
+    def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        first_seen: dict[str, Position] = {}
+        for key_node, value_node in node.value:
+            self.budget.spend(key_node)
+            if key_node.tag == f"{_TAG}merge" or (
+                isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and key_node.style is None
+            ):
+                self._problem(loc, key_node, "merge keys (<<) are not supported; write the fields out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem(loc, key_node, "mapping keys must be plain strings")
+                continue
+            key = str(key_node.value)
+            if key in first_seen:
+                line, column = first_seen[key]
+                self._problem(
+                    (*loc, key),
+                    key_node,
+                    f"duplicate key '{key}' (first defined at {line}:{column}); remove one",
+                )
+                continue
+            first_seen[key] = _pos(key_node)
+            self.keys[(*loc, key)] = _pos(key_node)
+            mapping[key] = self.convert(value_node, (*loc, key), depth + 1)
+        return mapping
+
+    def _problem(self, loc: Loc, node: yaml.Node, message: str) -> None:
+        self.problems.append(Problem(loc, _pos(node), message))
+
+
+def _short(tag: str) -> str:
+    return tag.replace(_TAG, "!!", 1)
+
+
+def _tag_message(tag: str) -> str:
+    return f"tag {_short(tag)} is not allowed: plain YAML only (no custom tags)"
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """The YAML 1.2 core value of a scalar; ValueError when an explicit tag does not fit it."""
+    tag, value = node.tag, str(node.value)
+    if tag == _NULL:
+        if value not in ("", "~", "null", "Null", "NULL"):
+            raise ValueError(value)
+        return None
+    if tag == _BOOL:
+        if value.lower() not in ("true", "false"):
+            raise ValueError(value)
+        return value.lower() == "true"
+    if tag == _INT:
+        if value.startswith("0o"):
+            return int(value[2:], 8)
+        if value.startswith("0x"):
+            return int(value[2:], 16)
+        return int(value, 10)
+    if tag == _FLOAT:
+        special = value.lower().lstrip("+")
+        if special in (".inf", "-.inf", ".nan"):
+            return {".inf": math.inf, "-.inf": -math.inf, ".nan": math.nan}[special]
+        return float(value)
+    return value  # str, and timestamps stay as written
