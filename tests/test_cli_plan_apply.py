@@ -304,9 +304,22 @@ def test_prune_with_no_specs_at_all_is_refused_unless_forced(
     empty = tmp_path / "empty"
     empty.mkdir()
     code, out = tenant.run("apply", "--prune", "--auto-approve", str(empty))
+    assert code == 1
+    assert f"no campaign specs in {empty}" in out
+    code, out = tenant.run("apply", "--prune", "--auto-approve", "--allow-empty", str(empty))
     assert code == 3
     assert "no campaign specs were found, so --prune would delete all 3 managed campaigns" in out
     assert len(tenant.campaigns()) == 3
+
+
+def test_plan_on_a_folder_with_no_specs_is_an_error_naming_it(tenant: InProcessCli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = tenant.run("plan", str(empty))
+    assert code == 1
+    assert f"no campaign specs in {empty}" in out and "--allow-empty" in out
+    code, out = tenant.run("plan", "--allow-empty", "--detailed-exitcode", str(empty))
+    assert code == 0, out
 
 
 def test_an_unexpected_failure_is_a_message_not_a_traceback(

@@ -30,7 +30,7 @@ def test_a_campaign_deleted_then_declared_again_is_really_created_again(
     empty.mkdir()
     assert cli.run("apply", "--auto-approve", str(specs))[0] == 0
     first = cli.campaigns()["Alpha"]["id"]
-    code, out = cli.run("apply", "--auto-approve", "--prune", "--force", str(empty))
+    code, out = cli.run("apply", "--auto-approve", "--prune", "--force", "--allow-empty", str(empty))
     assert code == 0, out
     assert cli.campaigns() == {}
 
@@ -47,7 +47,7 @@ def test_a_refused_plan_is_not_saved(cli: InProcessCli, specs: Path, tmp_path: P
     empty.mkdir()
     cli.run("apply", "--auto-approve", str(specs))
     saved = tmp_path / "p.json"
-    code, out = cli.run("plan", "--prune", str(empty), "--out", str(saved))
+    code, out = cli.run("plan", "--prune", "--allow-empty", str(empty), "--out", str(saved))
     assert code == 3, out
     assert not saved.exists()
     assert "Alpha" in cli.campaigns()
@@ -60,7 +60,7 @@ def test_a_saved_plan_is_held_to_the_guards_again_when_applied(
     empty.mkdir()
     cli.run("apply", "--auto-approve", str(specs))
     saved = tmp_path / "p.json"
-    assert cli.run("plan", "--prune", "--force", str(empty), "--out", str(saved))[0] == 0
+    assert cli.run("plan", "--prune", "--force", "--allow-empty", str(empty), "--out", str(saved))[0] == 0
 
     code, out = cli.run("apply", "--plan", str(saved), "--auto-approve")  # no --force this time
     assert code == 3, out
@@ -146,12 +146,12 @@ def test_an_update_and_a_delete_whose_answers_were_lost_are_reported_done(
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    code, out = cli.run("apply", "--auto-approve", "--prune", "--force", str(empty))
+    code, out = cli.run("apply", "--auto-approve", "--prune", "--force", "--allow-empty", str(empty))
     assert code == 0, out
     assert any(lost.startswith("DELETE") for lost in gateways[-1].lost)
     assert cli.campaigns() == {}
     cli.wrap = None
-    assert cli.run("plan", "--detailed-exitcode", "--prune", "--force", str(empty))[0] == 0
+    assert cli.run("plan", "--detailed-exitcode", "--prune", "--force", "--allow-empty", str(empty))[0] == 0
 
 
 @pytest.mark.parametrize(

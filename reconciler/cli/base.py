@@ -20,7 +20,7 @@ from reconciler.errors import ReconcilerError, SpecError
 from reconciler.runtime import Runtime
 from reconciler.session import open_tenant
 from reconciler.settings import Target, from_env
-from reconciler.spec.loader import LoadResult, load
+from reconciler.spec.loader import LoadResult, load, require_specs
 from reconciler.tenant import Tenant
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -189,9 +189,19 @@ def current_target() -> Target:
     return from_env(env, rate_limit=obj.get("rate_limit"), strict=True)
 
 
-def load_specs(paths: tuple[str, ...], *, echo_warnings: bool = True) -> LoadResult:
-    """Load specs; errors raise SpecError, warnings go to stderr unless the caller shows them."""
-    result = load(list(paths) or list(DEFAULT_PATHS))
+def load_specs(
+    paths: tuple[str, ...], *, echo_warnings: bool = True, allow_empty: bool = False
+) -> LoadResult:
+    """Load specs; errors raise SpecError, warnings go to stderr unless the caller shows them.
+
+    Paths that hold no campaign at all are an error (a wrong path far more often
+    than an intent), unless ``allow_empty``.
+    """
+    where = list(paths) or list(DEFAULT_PATHS)
+    result = load(where)
+    empty = require_specs(result, where, allow_empty=allow_empty)
+    if empty is not None:
+        result.diagnostics.append(empty)
     if not result.valid:
         raise SpecError(
             f"{len(result.errors)} error(s) in the spec files; fix them and run again",
@@ -216,6 +226,11 @@ def format_option(renderers: Mapping[str, object], default: str) -> Callable[[F]
 
 
 _change_options = [
+    click.option(
+        "--allow-empty",
+        is_flag=True,
+        help="Accept paths that hold no campaign spec (with --prune: delete every managed campaign).",
+    ),
     click.option("--prune", is_flag=True, help="Delete managed campaigns that no spec names."),
     click.option("--adopt", is_flag=True, help="Take over live campaigns of the same name."),
     click.option("--force", is_flag=True, help="Override the stop/delete safety threshold."),

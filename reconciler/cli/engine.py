@@ -48,12 +48,13 @@ def plan(
     fmt: str,
     out: str | None,
     detailed_exitcode: bool,
+    allow_empty: bool,
     prune: bool,
     adopt: bool,
     force: bool,
 ) -> None:
     """Show what apply would change in the tenant (sends no change)."""
-    loaded = load_specs(paths, echo_warnings=False)
+    loaded = load_specs(paths, echo_warnings=False, allow_empty=allow_empty)
     target = current_target()
     warnings = [d.format() for d in loaded.diagnostics]
 
@@ -92,6 +93,7 @@ def apply(
     plan_file: str | None,
     auto_approve: bool,
     concurrency: int,
+    allow_empty: bool,
     prune: bool,
     adopt: bool,
     force: bool,
@@ -100,7 +102,7 @@ def apply(
     if plan_file and paths:
         raise ConfigError("--plan executes a saved plan and takes no spec paths", hint="drop the paths")
     saved = saved_plan.read(plan_file) if plan_file else None
-    loaded = None if saved else load_specs(paths, echo_warnings=False)
+    loaded = None if saved else load_specs(paths, echo_warnings=False, allow_empty=allow_empty)
     target = current_target()
     interactive = sys.stdin.isatty()
     traffic = Traffic()

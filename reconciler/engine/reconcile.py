@@ -14,10 +14,11 @@ from reconciler.engine.plan import Change, Plan, check_safety
 from reconciler.engine.references import check_references
 from reconciler.errors import OwnershipConflict, SpecError, StalePlan
 from reconciler.spec.checks import check_campaign
-from reconciler.spec.compliance import check_compliance
 from reconciler.spec.diagnostics import Diagnostic
 from reconciler.spec.loader import LoadedCampaign
 from reconciler.spec.models import MANAGED_BY_KEY, Campaign
+from reconciler.spec.source import dotted
+from reconciler.spec.validation import describe
 from reconciler.tenant import Action, LiveCampaign, Tenant
 
 __all__ = ["check_saved", "make_plan"]
@@ -139,11 +140,14 @@ def _spec_problems(change: Change, current: LiveCampaign | None) -> list[Diagnos
     try:
         campaign = Campaign.model_validate(document)
     except ValidationError as invalid:
-        return [
-            Diagnostic(where, 1, 1, "error", ".".join(map(str, e["loc"])), e["msg"])
-            for e in invalid.errors(include_url=False)
-        ]
-    findings = [*check_campaign(campaign), *check_compliance(campaign)]
+        problems = []
+        for error in invalid.errors(include_url=False):
+            loc = tuple(error["loc"])
+            problems.append(
+                Diagnostic(where, 1, 1, "error", dotted(loc), f"{dotted(loc)} {describe(error, loc)}")
+            )
+        return problems
+    findings = list(check_campaign(campaign))
     return [
         Diagnostic(where, 1, 1, severity, field, message)
         for field, severity, message in findings
