@@ -304,10 +304,8 @@ class AcdClient:
                         continue
                     raise error_from_response(response)
                 asked = parse_retry_after(response.headers.get("Retry-After"), runtime.wall())
-                # "CXone sends no reliable Retry-After" [V:MCP]: without one, back off ourselves
-                wait = (
-                    asked if asked is not None else max(1.0, full_jitter(limited + 2, config, runtime.random))
-                )
+                # "CXone sends no reliable Retry-After" [V:MCP]: without one, 2 s, 6 s, 18 s ... (capped)
+                wait = asked if asked is not None else min(config.backoff_cap, 2.0 * 3.0**limited)
             self.rate_limited += 1
             limited += 1
             attempt -= 1
