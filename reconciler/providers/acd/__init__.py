@@ -66,9 +66,12 @@ async def open_acd_tenant(
     options = options_for(settings)
     sandbox: Path | None = getattr(settings, "sandbox", None)
     if transport is None and sandbox is not None:
-        from reconciler.emulator.acd import build_acd
+        from reconciler.emulator.acd import Quirks, build_acd
 
-        emulator = build_acd(str(sandbox.with_name(sandbox.stem + "-acd.db")), base_url=SANDBOX_BASE)
+        # the quirks stay on, shortened so that a demo on real time does not crawl
+        quirks = Quirks(list_lag=1.0, run_delay=1.0)
+        path = str(sandbox.with_name(sandbox.stem + "-acd.db"))
+        emulator = build_acd(path, base_url=SANDBOX_BASE, quirks=quirks)
         transport = httpx.ASGITransport(app=emulator.app)
     config = dataclasses.replace(ResilienceConfig(), rate_per_second=options.rate_limit)
     async with AcdClient(options, transport=transport, runtime=runtime, config=config) as client:
