@@ -85,8 +85,8 @@ class _Quoted(str):
 
 
 def _deceptive(text: str) -> bool:
-    """Holds characters that render invisibly or reorder text (bidi controls, line separators)."""
-    return any(unicodedata.category(ch) in ("Cf", "Zl", "Zp", "Co", "Cs") for ch in text)
+    """Holds controls (a raw NEL reads back as a line break), or invisible or reordering characters."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") for ch in text)
 
 
 class _Dumper(yaml.SafeDumper):
