@@ -61,11 +61,12 @@ def test_times_are_quoted_and_odd_names_survive_the_round_trip() -> None:
 
 
 def test_file_names_do_not_depend_on_the_order_campaigns_are_listed_in() -> None:
-    names = ["b", "B", "a/b", "a:b", "Plain-1.2_x", "", " ", "Ωmega"]
+    names = ["b", "B", "a/b", "a:b", "Plain-1.2_x", "", " ", "Ωmega", "Alpha\n"]
     first = file_names(names)
     assert file_names(reversed(names)) == first
     assert first["Plain-1.2_x"] == "Plain-1.2_x.yaml"
     assert first["B"] == "B.yaml"
+    assert first["Alpha\n"].startswith("Alpha-") and "\n" not in first["Alpha\n"]
     assert first["b"].startswith("b-") and first["b"] != "b.yaml"
     assert len({v.casefold() for v in first.values()}) == len(names)
     assert all("/" not in v and not v.startswith(".") for v in first.values())

@@ -26,7 +26,7 @@ from reconciler.tenant import ACTIVE, LiveCampaign, Status
 
 __all__ = ["Selection", "document", "file_names", "inexpressible", "select", "state_of"]
 
-_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 """Names Windows will not create a file for, whatever the extension."""
@@ -123,7 +123,7 @@ def file_names(names: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(names))
     result: dict[str, str] = {}
     taken: set[str] = set()
-    plain = [n for n in wanted if _PLAIN.match(n) and n.split(".")[0].lower() not in _RESERVED]
+    plain = [n for n in wanted if _PLAIN.fullmatch(n) and n.split(".")[0].lower() not in _RESERVED]
     for name in plain:
         if name.casefold() not in taken:
             result[name] = name

@@ -3,17 +3,17 @@
 Canonical means the same document always gives the same bytes: the editor
 modeline first, fields in the schema's order (the models' field order),
 only values that differ from the defaults, block style, two-space indents,
-times quoted, nothing folded.
+times and anything a YAML reader could take for something else quoted,
+control and invisible characters escaped, nothing folded.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 import types
 import typing
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -25,8 +25,6 @@ __all__ = ["DEFAULT_SCHEMA", "canonical", "dump", "modeline"]
 
 DEFAULT_SCHEMA = "../schemas/campaign.schema.json"
 """The schema reference README and product.md document: a campaigns/ folder beside schemas/."""
-
-_TIME = re.compile(r"^\d\d:\d\d$")
 
 
 def modeline(schema: str = DEFAULT_SCHEMA) -> str:
@@ -80,64 +78,69 @@ def canonical(document: Mapping[str, Any], model: type[BaseModel] = Campaign) ->
     return out
 
 
-class _Quoted(str):
-    """A string always written in double quotes (times: '09:00', never a bare 09:00)."""
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*(?: [A-Za-z0-9_./-]+)*$")
+"""Written plain: no indicator, no ': ' or ' #', no leading digit (YAML 1.2 reads 0o17 as a number)."""
+_RESOLVER = yaml.resolver.Resolver()
+_STR = "tag:yaml.org,2002:str"
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
+_VISIBLE = ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn")
+"""Categories written as escapes: controls (a raw NEL reads back as a line break), and characters
+that render invisibly or reorder text (bidi controls), so a reviewer sees them."""
 
 
-def _deceptive(text: str) -> bool:
-    """Holds controls (a raw NEL reads back as a line break), or invisible or reordering characters."""
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") for ch in text)
+def _escape(ch: str) -> str:
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    if unicodedata.category(ch) not in _VISIBLE:
+        return ch
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)  # sequences indented under their key
-
-    @contextlib.contextmanager
-    def _ascii(self, text: str) -> Iterator[None]:
-        """A deceptive scalar with every non-ASCII character escaped: reviewers see the escape."""
-        saved = self.allow_unicode
-        self.allow_unicode = saved and not _deceptive(text)
-        try:
-            yield
-        finally:
-            self.allow_unicode = saved
-
-    def analyze_scalar(self, scalar: str) -> Any:
-        with self._ascii(scalar):
-            return super().analyze_scalar(scalar)
-
-    def write_double_quoted(self, text: str, split: bool = True) -> None:
-        with self._ascii(text):
-            super().write_double_quoted(text, split)
+def _resolves_to_str(text: str) -> bool:
+    """A plain scalar YAML 1.1 reads as a string (not yes, null, 1e3, 2024-01-01...)."""
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag == _STR
 
 
-def _quoted(dumper: yaml.SafeDumper, value: _Quoted) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"')
+def _scalar(value: Any) -> str:
+    """One scalar: plain when every YAML reader takes it as the same string, else double-quoted."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    if _PLAIN.fullmatch(text) and _resolves_to_str(text):
+        return text
+    return '"' + "".join(_escape(ch) for ch in text) + '"'
 
 
-_Dumper.add_representer(_Quoted, _quoted)
-
-
-def _quote_times(value: Any) -> Any:
+def _lines(value: Any, indent: int) -> list[str]:
+    """A mapping or a sequence in block style, sequences indented under their key."""
+    pad = " " * indent
+    out: list[str] = []
     if isinstance(value, Mapping):
-        return {k: _quote_times(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_quote_times(v) for v in value]
-    if isinstance(value, str) and _TIME.match(value):
-        return _Quoted(value)
-    return value
+        for key, item in value.items():
+            if isinstance(item, Mapping | list | tuple) and item:
+                out.append(f"{pad}{_scalar(key)}:")
+                out += _lines(item, indent + 2)
+            else:
+                empty = (
+                    "{}" if isinstance(item, Mapping) else "[]" if isinstance(item, list | tuple) else None
+                )
+                out.append(f"{pad}{_scalar(key)}: {empty or _scalar(item)}")
+        return out
+    for item in value:
+        if isinstance(item, Mapping | list | tuple) and item:
+            first, *rest = _lines(item, indent + 2)
+            out += [f"{pad}- {first.lstrip()}", *rest]
+        else:
+            out.append(f"{pad}- {_scalar(item)}")
+    return out
 
 
 def dump(document: Mapping[str, Any], *, schema: str = DEFAULT_SCHEMA) -> str:
     """One spec file's text: the modeline, then ``document`` made canonical."""
-    body = yaml.dump(
-        _quote_times(canonical(document)),
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1_000_000,
-        indent=2,
-    )
-    return f"{modeline(schema)}\n{body}"
+    return "\n".join([modeline(schema), *_lines(canonical(document), 0)]) + "\n"
