@@ -18,6 +18,7 @@ from bench.bench_validate import SPEC
 from reconciler.emulator.app import build
 from reconciler.engine.diff import Desired
 from reconciler.engine.reconcile import make_plan
+from reconciler.providers.campaigns import CampaignsTenant
 from reconciler.session import connect
 from reconciler.settings import from_env
 from reconciler.spec.loader import load
@@ -44,7 +45,7 @@ async def count_requests(root: Path) -> tuple[int, dict[str, int], int]:
     target = from_env({}, sandbox=root / ".reconciler" / "sandbox.db")
     specs = load([str(root / "campaigns")]).campaigns
     async with connect(target) as client:
-        plan = await make_plan(client, specs, target=target.label)
+        plan = await make_plan(CampaignsTenant(client), specs, target=target.label)
         return len(plan.changes), dict(client.sent), client.auth.token_requests
 
 

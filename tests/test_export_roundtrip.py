@@ -18,10 +18,10 @@ DAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 ZONES = ["UTC", "America/New_York", "America/St_Johns", "Europe/Paris", "Asia/Kolkata", "Australia/Lord_Howe"]
 EARLIEST, LATEST = 8 * 60, 21 * 60  # TCPA calling hours: the spec can express these
 
-names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40)
-label_keys = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20).filter(
-    lambda k: k != "managed-by"
-)
+# what a spec can express: printable text on one line (no controls, separators or bidi marks)
+PRINTABLE = st.characters(exclude_categories=("Cs", "Cc", "Cf", "Zl", "Zp"))
+names = st.text(PRINTABLE, min_size=1, max_size=40)
+label_keys = st.text(PRINTABLE, min_size=1, max_size=20).filter(lambda k: k != "managed-by")
 
 
 def _hhmm(minutes: int) -> str:
@@ -44,9 +44,7 @@ schedules = st.one_of(
 
 definitions = st.fixed_dictionaries(
     {
-        "description": st.one_of(
-            st.just(""), st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
-        ),
+        "description": st.one_of(st.just(""), st.text(PRINTABLE, max_size=60)),
         "dialerType": st.sampled_from(["PREDICTIVE", "PROGRESSIVE", "PREVIEW", "AGENTLESS"]),
         "pacing": st.fixed_dictionaries(
             {"callsPerMinute": st.integers(1, 600), "maxConcurrent": st.integers(1, 1000)}
@@ -60,7 +58,7 @@ definitions = st.fixed_dictionaries(
             }
         ),
         "schedule": schedules,
-        "labels": st.dictionaries(label_keys, st.text(max_size=30), max_size=5),
+        "labels": st.dictionaries(label_keys, st.text(PRINTABLE, max_size=30), max_size=5),
     }
 )
 

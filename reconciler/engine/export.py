@@ -22,6 +22,8 @@ from pydantic import ValidationError
 
 from reconciler.spec.checks import check_campaign
 from reconciler.spec.models import API_VERSION, MANAGED_BY_KEY, MANAGED_BY_VALUE, Campaign
+from reconciler.spec.source import SourceMap
+from reconciler.spec.validation import diagnostics_from
 from reconciler.tenant import ACTIVE, LiveCampaign, Status
 
 __all__ = ["Selection", "document", "file_names", "inexpressible", "select", "state_of"]
@@ -70,7 +72,7 @@ def inexpressible(campaign: LiveCampaign, doc: dict[str, Any]) -> list[str]:
     try:
         model = Campaign.model_validate(doc)
     except ValidationError as invalid:
-        found += [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in invalid.errors(include_url=False)]
+        found += [d.message for d in diagnostics_from("", invalid, SourceMap({}, {}))]
         return found
     found += [
         f"{field}: {message}" for field, severity, message in check_campaign(model) if severity == "error"

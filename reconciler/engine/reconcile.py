@@ -17,8 +17,8 @@ from reconciler.spec.checks import check_campaign
 from reconciler.spec.diagnostics import Diagnostic
 from reconciler.spec.loader import LoadedCampaign
 from reconciler.spec.models import MANAGED_BY_KEY, Campaign
-from reconciler.spec.source import dotted
-from reconciler.spec.validation import describe
+from reconciler.spec.source import SourceMap
+from reconciler.spec.validation import diagnostics_from
 from reconciler.tenant import Action, LiveCampaign, Tenant
 
 __all__ = ["check_saved", "make_plan"]
@@ -140,13 +140,7 @@ def _spec_problems(change: Change, current: LiveCampaign | None) -> list[Diagnos
     try:
         campaign = Campaign.model_validate(document)
     except ValidationError as invalid:
-        problems = []
-        for error in invalid.errors(include_url=False):
-            loc = tuple(error["loc"])
-            problems.append(
-                Diagnostic(where, 1, 1, "error", dotted(loc), f"{dotted(loc)} {describe(error, loc)}")
-            )
-        return problems
+        return diagnostics_from(where, invalid, SourceMap({}, {}))
     findings = list(check_campaign(campaign))
     return [
         Diagnostic(where, 1, 1, severity, field, message)
