@@ -77,6 +77,12 @@ async def open_tenant(
     transport: httpx.AsyncBaseTransport | None = None,
     runtime: Runtime | None = None,
 ) -> AsyncIterator[Tenant]:
-    """The target as a ``Tenant`` through its provider (today: cxone-campaigns)."""
+    """The target as a ``Tenant`` through its provider."""
+    if target.provider == "cxone-acd":
+        from reconciler.providers.acd import open_acd_tenant
+
+        async with open_acd_tenant(target, transport=transport, runtime=runtime) as acd:
+            yield acd
+        return
     async with connect(target, transport=transport, runtime=runtime) as client:
         yield CampaignsTenant(client)

@@ -12,7 +12,16 @@ from pydantic import SecretStr
 
 from reconciler.cxone.urls import redact_url
 
-__all__ = ["ALL_SCOPES", "SANDBOX_PATH", "Target", "check_url", "from_env", "redact_url"]
+__all__ = [
+    "ALL_SCOPES",
+    "DEFAULT_PROVIDER",
+    "PROVIDERS",
+    "SANDBOX_PATH",
+    "Target",
+    "check_url",
+    "from_env",
+    "redact_url",
+]
 from reconciler.errors import ConfigError
 
 ALL_SCOPES = "campaign:read campaign:write contactlist:read dnc:read statistics:read"
@@ -33,15 +42,23 @@ class Target:
     scope: str
     sandbox: Path | None = None
     rate_limit: float = 20.0
+    provider: str = "cxone-campaigns"
+    """Which API the tenant speaks: one of ``PROVIDERS``."""
 
     @property
     def label(self) -> str:
         """How output, plans and errors name the target: never with credentials from the URL."""
-        return f"sandbox {self.sandbox}" if self.sandbox else redact_url(self.base_url)
+        where = f"sandbox {self.sandbox}" if self.sandbox else redact_url(self.base_url)
+        return where if self.provider == DEFAULT_PROVIDER else f"{where} ({self.provider})"
 
     def __repr__(self) -> str:
         return f"Target({self.label!r}, client_id={self.client_id!r})"
 
+
+DEFAULT_PROVIDER = "cxone-campaigns"
+PROVIDERS = (DEFAULT_PROVIDER, "cxone-acd")
+"""The tutorial's Campaigns API (cxone-api.yaml), and the real CXone Admin (ACD) API."""
+ACD_SETTINGS = ("CXONE_AUTH_BASE", "CXONE_ACCESS_KEY_ID", "CXONE_ACCESS_KEY_SECRET")
 
 TARGET_SETTINGS = ("CXONE_CLIENT_ID", "CXONE_CLIENT_SECRET", "CXONE_TOKEN_URL", "CXONE_SCOPE")
 """Settings that only mean something for a real tenant (flags land in the same names)."""
@@ -65,6 +82,14 @@ def from_env(
     raw_base = env.get("CXONE_API_BASE")
     base = (raw_base or "").strip().rstrip("/")
     limit = rate_limit if rate_limit is not None else _rate(env)
+    provider = (env.get("CXONE_PROVIDER") or DEFAULT_PROVIDER).strip()
+    if provider not in PROVIDERS:
+        raise ConfigError(
+            f"CXONE_PROVIDER must be one of {', '.join(PROVIDERS)}, got {provider!r}",
+            hint="cxone-acd for a real CXone tenant's Admin API; unset it for the Campaigns API",
+        )
+    if provider != DEFAULT_PROVIDER:
+        return _acd_target(env, base, sandbox=sandbox, rate_limit=limit)
     if not base:
         if strict:
             _refuse_half_a_target(env, raw_base)
@@ -93,6 +118,35 @@ def from_env(
         token_url=token_url,
         scope=env.get("CXONE_SCOPE", ALL_SCOPES),
         rate_limit=limit,
+    )
+
+
+def _acd_target(env: Mapping[str, str], base: str, *, sandbox: Path, rate_limit: float) -> Target:
+    """A business unit through the ACD API (its settings are read by the provider), or its sandbox."""
+    auth = (env.get("CXONE_AUTH_BASE") or "").strip().rstrip("/")
+    if not base and not auth and not any(env.get(name) for name in ACD_SETTINGS):
+        return Target(
+            base_url=SANDBOX_BASE,
+            client_id=SANDBOX_CLIENT_ID,
+            client_secret=SecretStr(SANDBOX_CLIENT_SECRET),
+            token_url=f"{SANDBOX_BASE}/auth/token",
+            scope="",
+            sandbox=sandbox,
+            rate_limit=rate_limit,
+            provider="cxone-acd",
+        )
+    for name, url in (("CXONE_API_BASE", base), ("CXONE_AUTH_BASE", auth)):
+        if url:
+            check_url(name, url)
+    shown = base or auth or "https://cxone.niceincontact.com"
+    return Target(
+        base_url=shown,
+        client_id=env.get("CXONE_ACCESS_KEY_ID", ""),
+        client_secret=SecretStr(""),  # the provider reads its access key itself
+        token_url=f"{auth or shown}/auth/token",
+        scope="",
+        rate_limit=rate_limit,
+        provider="cxone-acd",
     )
 
 
