@@ -10,6 +10,8 @@ import asyncio
 import base64
 import binascii
 import fnmatch
+import logging
+import re
 import secrets
 import time
 from collections import Counter
@@ -21,9 +23,9 @@ from urllib.parse import parse_qs
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from reconciler.emulator.bodies import DefinitionIn
 from reconciler.emulator.dialer import DialerModel
@@ -34,6 +36,11 @@ from reconciler.emulator.store import LOCKED_FIELDS, Lifecycle, Row, Store
 
 ALL_SCOPES = ("campaign:read", "campaign:write", "contactlist:read", "dnc:read", "statistics:read")
 ACTIVE = {"QUEUED", "INITIALIZING", "RUNNING"}
+JSON = ("application/json",)
+MERGE_PATCH = ("application/merge-patch+json", "application/json")
+_ETAG_LIST = re.compile(r'\s*(?:W/)?"[^"]*"(?:\s*,\s*(?:W/)?"[^"]*")*\s*')
+_ETAG = re.compile(r'(W/)?"([^"]*)"')
+log = logging.getLogger("reconciler.emulator")
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,19 @@ def _decode_cursor(cursor: str) -> str:
     return raw.removeprefix("after:")
 
 
+class DisconnectGuard:
+    """ASGI middleware: a client that goes away mid-request is one log line, not a traceback."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except ClientDisconnect:  # nobody is left to answer
+            log.warning("client disconnected mid-request: %s %s", scope.get("method"), scope.get("path"))
+
+
 @dataclass
 class Emulator:
     """The emulated tenant: configuration, state, and the ASGI app over them."""
@@ -115,9 +135,14 @@ class Emulator:
                 Route("/api/campaigns/{campaign_id}/realtime", self.realtime, methods=["GET"]),
                 Route("/api/campaigns/{campaign_id}/statistics", self.statistics, methods=["GET"]),
             ],
-            exception_handlers={Problem: self._problem, 404: self._not_found, 405: self._not_allowed},
+            exception_handlers={
+                Problem: self._problem,
+                404: self._not_found,
+                405: self._not_allowed,
+            },
         )
         self.app.add_middleware(FaultInjection, emulator=self)
+        self.app.add_middleware(DisconnectGuard)
 
     # plumbing
 
@@ -129,7 +154,17 @@ class Emulator:
         return Problem(404, "NOT_FOUND", f"no such resource: {request.url.path}").response()
 
     async def _not_allowed(self, request: Request, exc: Exception) -> Response:
-        return Problem(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed here").response()
+        allowed: set[str] = set()
+        for route in self.app.routes:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE and isinstance(route, Route):
+                allowed |= route.methods or set()
+        return Problem(
+            405,
+            "METHOD_NOT_ALLOWED",
+            f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(sorted(allowed))}",
+            headers={"Allow": ", ".join(sorted(allowed))},
+        ).response()
 
     def _authorize(self, request: Request, scope: str) -> None:
         header = request.headers.get("authorization", "")
@@ -165,10 +200,8 @@ class Emulator:
     @staticmethod
     def _limit(request: Request) -> int:
         raw = request.query_params.get("limit", "50")
-        try:
-            limit = int(raw)
-        except ValueError:
-            limit = 0
+        plain = raw.isascii() and raw.isdigit()  # int() would take " 1", "1_0" and non-ASCII digits
+        limit = int(raw) if plain else 0
         if not 1 <= limit <= 100:
             raise Problem(
                 400,
@@ -179,14 +212,35 @@ class Emulator:
         return limit
 
     def _check_if_match(self, request: Request, row: Row) -> None:
+        """RFC 9110 If-Match: ``*`` or a list of entity tags, compared strongly (a weak tag never matches)."""
         wanted = request.headers.get("if-match")
         if wanted is None or wanted.strip() == "*":
             return
-        if wanted.strip().removeprefix("W/").strip('"') != str(row.version):
+        if not _ETAG_LIST.fullmatch(wanted):
+            raise Problem(
+                400,
+                "VALIDATION_ERROR",
+                f'If-Match {wanted!r} is not "*" or a list of quoted entity tags, e.g. If-Match: "3"',
+                details=[{"field": "If-Match", "message": "not an entity-tag list"}],
+            )
+        strong = {tag for weak, tag in _ETAG.findall(wanted) if not weak}
+        if str(row.version) not in strong:
             raise Problem(
                 412,
                 "VERSION_MISMATCH",
                 f"If-Match {wanted} does not match the current version {row.version}",
+            )
+
+    @staticmethod
+    def _media_type(request: Request, accepted: tuple[str, ...]) -> None:
+        """415 unless the body is declared as one of the contract's media types for this operation."""
+        declared = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if declared not in accepted:
+            raise Problem(
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                f"{request.method} {request.url.path} takes Content-Type {' or '.join(accepted)}, "
+                f"not {declared or 'none'}",
             )
 
     async def _json(self, request: Request) -> Any:
@@ -310,6 +364,7 @@ class Emulator:
 
     async def create_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
+        self._media_type(request, JSON)
         key = request.headers.get("idempotency-key")
         if key is not None and len(key) > 255:
             raise Problem(400, "VALIDATION_ERROR", "Idempotency-Key is longer than 255 characters")
@@ -337,6 +392,7 @@ class Emulator:
 
     async def update_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
+        self._media_type(request, MERGE_PATCH)
         patch = await self._json(request)
         if not isinstance(patch, dict):
             raise Problem(400, "VALIDATION_ERROR", "a merge patch must be a JSON object")
