@@ -42,6 +42,10 @@ def _parse_fail_start(value: str) -> tuple[str, str]:
     return pattern, code or "DIALER_SESSION_FAILURE"
 
 
+def _given(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int)
@@ -85,6 +89,37 @@ def _parse_fail_start(value: str) -> tuple[str, str]:
     metavar="PATH_PATTERN",
     help="Paths that always answer 503, e.g. '/api/campaigns/*/realtime'. Repeatable.",
 )
+@click.option(
+    "--lose-responses",
+    "lose_nth",
+    type=click.IntRange(1),
+    metavar="NTH",
+    help="Carry out the NTH write (POST/PATCH/DELETE under /api, start and stop included, counted from 1), "
+    "then lose its answer: commit, then lose the response.",
+)
+@click.option(
+    "--lose-every",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    metavar="K",
+    help="With --lose-responses: also lose the answer of every Kth write after the NTH (0 = only the NTH).",
+)
+@click.option(
+    "--lose-as",
+    type=click.Choice(["504", "drop"]),
+    default="504",
+    show_default=True,
+    help="With --lose-responses: answer 504 UPSTREAM_UNAVAILABLE, or drop the connection unanswered.",
+)
+@click.option(
+    "--lose-only",
+    default="* /api/*",
+    show_default=True,
+    metavar="'METHOD PATH_PATTERN'",
+    help="With --lose-responses: count only the writes matching this pattern, "
+    "e.g. 'POST /api/campaigns/*/start'.",
+)
 @click.option("--dialer-seed", default=7, show_default=True, type=int, help="Seed of the simulated dialer.")
 @click.option(
     "--dialer-speed",
@@ -109,14 +144,23 @@ def emulator(
     stopping: float,
     fail_start: tuple[str, ...],
     broken: tuple[str, ...],
+    lose_nth: int | None,
+    lose_every: int,
+    lose_as: str,
+    lose_only: str,
     dialer_seed: int,
     dialer_speed: float,
 ) -> None:
     """Serve the bundled CXone emulator over HTTP (Ctrl-C stops it)."""
+    ctx = click.get_current_context()
+    if lose_nth is None:
+        given = [f"--{n.replace('_', '-')}" for n in ("lose_every", "lose_as", "lose_only") if _given(ctx, n)]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} needs --lose-responses NTH (the first write to lose)")
     from reconciler.emulator.app import DEMO_CLIENT, ApiClient
     from reconciler.emulator.app import build as build_emulator
     from reconciler.emulator.dialer import DialerModel
-    from reconciler.emulator.faults import FailStart, Faults
+    from reconciler.emulator.faults import FailStart, Faults, LoseResponses
     from reconciler.emulator.seed import load_seed
     from reconciler.emulator.server import server
     from reconciler.emulator.store import Lifecycle
@@ -134,6 +178,14 @@ def emulator(
             rate_limit=rate_limit,
             fail_start=tuple(FailStart(*_parse_fail_start(f)) for f in fail_start),
             broken=broken,
+            lose_responses=LoseResponses(
+                nth=lose_nth,
+                every=lose_every,
+                mode="drop" if lose_as == "drop" else "504",
+                requests=lose_only,
+            )
+            if lose_nth
+            else None,
         ),
         seed=load_seed(Path(seed_file)) if seed_file else None,
     )

@@ -114,6 +114,8 @@ class Emulator:
     token_lifetime: int = 3600
     faults: Faults = field(default_factory=Faults)
     requests: Counter[str] = field(default_factory=Counter)
+    lost: list[str] = field(default_factory=list)
+    """Writes whose answer a LoseResponses fault lost: "METHOD PATH STATUS" (the status never sent)."""
 
     def __post_init__(self) -> None:
         self._lock = asyncio.Lock()
