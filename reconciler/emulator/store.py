@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.emulator.dialer import DialerModel
+from reconciler.emulator.dialer import DialerModel, Figures
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS campaigns (
@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS campaigns (
     op_at REAL,
     failure TEXT,
     dialled REAL NOT NULL DEFAULT 0,
+    answered REAL NOT NULL DEFAULT 0,
+    abandoned REAL NOT NULL DEFAULT 0,
     segment_at REAL
 );
 CREATE TABLE IF NOT EXISTS contact_lists (
@@ -52,6 +54,9 @@ CREATE TABLE IF NOT EXISTS idempotency (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
+ADDED_COLUMNS = {"answered": "REAL NOT NULL DEFAULT 0", "abandoned": "REAL NOT NULL DEFAULT 0"}
+"""Columns that state files written by earlier versions lack."""
+
 LOCKED_FIELDS = ("dialerType", "contactListId", "dnc", "schedule")
 IDEMPOTENCY_TTL = 24 * 3600.0
 
@@ -63,6 +68,11 @@ class Lifecycle:
     queued: float = 0.5
     initializing: float = 1.0
     stopping: float = 0.5
+
+
+def _count(value: float) -> int:
+    """Calls placed as the API shows them: whole calls, floored (so they never go down), float noise aside."""
+    return int(value + 1e-9)
 
 
 def iso(ts: float) -> str:
@@ -83,7 +93,14 @@ class Row:
     op_at: float | None
     failure: dict[str, str] | None
     dialled: float
+    answered: float
+    abandoned: float
     segment_at: float | None
+    """Start of the current run at one pacing; dialled, answered and abandoned bank the runs before it."""
+
+    @property
+    def banked(self) -> Figures:
+        return Figures(self.dialled, self.answered, self.abandoned)
 
 
 class Store:
@@ -102,6 +119,10 @@ class Store:
         if str(path) != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        present = {r["name"] for r in self._db.execute("PRAGMA table_info(campaigns)")}
+        for column, declaration in ADDED_COLUMNS.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE campaigns ADD COLUMN {column} {declaration}")
         self._lock = threading.RLock()
         self.clock = clock
         self.lifecycle = lifecycle or Lifecycle()
@@ -234,6 +255,8 @@ class Store:
             op_at=r["op_at"],
             failure=json.loads(r["failure"]) if r["failure"] else None,
             dialled=r["dialled"],
+            answered=r["answered"],
+            abandoned=r["abandoned"],
             segment_at=r["segment_at"],
         )
 
@@ -294,6 +317,7 @@ class Store:
     def start(self, row: Row, failure: dict[str, str] | None) -> None:
         now = self.clock()
         with self.transaction() as db:
+            self._checkpoint(db, row, now)  # a COMPLETED run was never banked by a stop
             db.execute(
                 "UPDATE campaigns SET op = 'start', op_at = ?, failure = ?, segment_at = ? WHERE id = ?",
                 (now, json.dumps(failure) if failure else None, now, row.id),
@@ -306,10 +330,11 @@ class Store:
             db.execute("UPDATE campaigns SET op = 'stop', op_at = ? WHERE id = ?", (now, row.id))
 
     def _checkpoint(self, db: sqlite3.Connection, row: Row, now: float) -> None:
-        """Bank the calls placed so far at the current pacing."""
+        """Bank the calls placed, answered and abandoned so far, before the pacing or the state changes."""
+        figures = self.figures(row, now)
         db.execute(
-            "UPDATE campaigns SET dialled = ?, segment_at = ? WHERE id = ?",
-            (self.placed(row, now), now, row.id),
+            "UPDATE campaigns SET dialled = ?, answered = ?, abandoned = ?, segment_at = ? WHERE id = ?",
+            (figures.placed, figures.answered, figures.abandoned, now, row.id),
         )
 
     # derived state
@@ -326,15 +351,26 @@ class Store:
             self._record_counts[list_id] = int(cl["recordCount"]) if cl else 0
         return self._record_counts[list_id]
 
+    def figures(self, row: Row, now: float) -> Figures:
+        """Calls placed, answered and abandoned since creation, up to ``now``: they never go down."""
+        since = self._running_since(row)
+        if since is None or now <= since:
+            return row.banked
+        begin = max(since, row.segment_at or since)
+        pacing = row.definition["pacing"]
+        current = self.dialer.segment(
+            row.name,
+            pacing["callsPerMinute"],
+            pacing["maxConcurrent"],
+            begin=(begin - since) * self.dialer.speed,
+            seconds=max(0.0, now - begin) * self.dialer.speed,
+            remaining=max(0.0, self._record_count(row) - row.dialled),
+        )
+        return row.banked + current
+
     def placed(self, row: Row, now: float) -> float:
         """Calls placed up to ``now`` (capped by the contact list's size)."""
-        since = self._running_since(row)
-        placed = row.dialled
-        if since is not None and now > since:
-            begin = max(since, row.segment_at or since)
-            running = max(0.0, now - begin) * self.dialer.speed
-            placed += row.definition["pacing"]["callsPerMinute"] * running / 60.0
-        return min(placed, float(self._record_count(row)))
+        return self.figures(row, now).placed
 
     def status(self, row: Row, now: float) -> str:
         if row.op == "none" or row.op_at is None:
@@ -349,7 +385,7 @@ class Store:
             return "INITIALIZING"
         if row.failure:
             return "ERROR"
-        if self.placed(row, now) >= self._record_count(row):
+        if self.placed(row, now) + 1e-9 >= self._record_count(row):
             return "COMPLETED"
         return "RUNNING"
 
@@ -381,7 +417,7 @@ class Store:
         pacing = row.definition["pacing"]
         since = self._running_since(row) or now
         answer = self.dialer.answer_rate(row.name, (now - since) * self.dialer.speed)
-        placed = int(self.placed(row, now))
+        placed = _count(self.placed(row, now))
         return {
             "answerRate": answer,
             "abandonRate": self.dialer.abandon_rate(
@@ -394,19 +430,13 @@ class Store:
         }
 
     def statistics(self, row: Row) -> dict[str, Any]:
-        now = self.clock()
-        total = int(self.placed(row, now))
-        pacing = row.definition["pacing"]
-        since = self._running_since(row) or now
-        answer = self.dialer.answer_rate(row.name, max(0.0, now - since) * self.dialer.speed)
-        answered = round(total * answer)
-        abandon = self.dialer.abandon_rate(
-            row.name, pacing["callsPerMinute"], pacing["maxConcurrent"], answer
-        )
+        figures = self.figures(row, self.clock())
+        total = _count(figures.placed)
+        answered = min(total, round(figures.answered))  # round and min keep counters from going down
         return {
             "totalCalls": total,
             "answered": answered,
-            "abandoned": round(answered * abandon),
+            "abandoned": min(answered, round(figures.abandoned)),
             "avgTalkTime": self.dialer.talk_time(row.name) if answered else 0.0,
             "connectRate": round(answered / total, 4) if total else 0.0,
         }
