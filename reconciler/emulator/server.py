@@ -43,6 +43,20 @@ class Hangup:
         await self.app(scope, receive, send)
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (OSError when the address is taken or unusable)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def server(emulator: Emulator, host: str, port: int, *, log_level: str = "warning") -> uvicorn.Server:
     hangup = Hangup(emulator.app)
     config = uvicorn.Config(

@@ -119,6 +119,11 @@ class Store:
         if str(path) != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        if (
+            str(path) != ":memory:"
+        ):  # a write now, so that a read-only file fails here, not at the first request
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            self._db.execute(f"PRAGMA user_version = {version}")
         present = {r["name"] for r in self._db.execute("PRAGMA table_info(campaigns)")}
         for column, declaration in ADDED_COLUMNS.items():
             if column not in present:
