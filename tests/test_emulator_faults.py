@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import signal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from reconciler.emulator.faults import Faults, LoseResponses
 from reconciler.emulator.server import free_port
 from reconciler.emulator.store import Lifecycle
 from tests.conftest import served, spawned
+from tests.fakes import FakeTime
 from tests.specs import api_definition as definition
 from tests.test_emulator import bearer
 from tests.test_emulator_http import first_token
@@ -144,3 +147,43 @@ def test_lose_flags_without_lose_responses_are_a_usage_error(flags: list[str]) -
     result = CliRunner().invoke(main, ["emulator", *flags])
     assert result.exit_code == 2
     assert f"{flags[0]} needs --lose-responses NTH" in result.output
+
+
+async def test_the_rate_limit_and_latency_run_on_the_injected_clock() -> None:
+    clock = FakeTime()
+    emulator = build(
+        ":memory:",
+        clock=clock.wall,
+        faults=Faults(rate_limit=2, latency=0.25),
+        monotonic=clock.monotonic,
+        sleep=clock.sleep,
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=emulator.app), base_url="http://e") as raw:
+        burst = [(await raw.get("/api/campaigns")).status_code for _ in range(4)]
+        clock.advance(1)
+        after = (await raw.get("/api/campaigns")).status_code
+    # 2 tokens, and each request's latency (0.25 s of fake time) refills half a token: the 4th finds 0.5
+    assert burst == [401, 401, 401, 429]
+    assert after == 401
+    assert clock.sleeps == [0.25] * 5
+
+
+def test_the_emulator_modules_import_each_other_without_a_cycle() -> None:
+    package = Path(__file__).resolve().parents[1] / "reconciler" / "emulator"
+    imports: dict[str, set[str]] = {}
+    for module in package.glob("*.py"):
+        tree = ast.parse(module.read_text())
+        imports[module.stem] = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reconciler.emulator.")
+        }
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(
+            n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in imports.get(start, ())
+        )
+
+    assert [m for m in imports if reaches(m, m, set())] == []
+    assert "app" not in imports["faults"] and "app" not in imports["tenant"]
+    assert imports["records"] <= {"dialer"}  # persistence derives nothing

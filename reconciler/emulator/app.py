@@ -1,5 +1,8 @@
 """The bundled CXone emulator: an ASGI app implementing ../shared/design/cxone-api.yaml.
 
+Routes and HTTP only: bearer checks (``oauth.py``), query and header
+parsing (limit, cursor, If-Match, media types), and the mapping of the
+tenant's refusals (``tenant.py``) to the contract's error statuses.
 One app, two transports: ``reconciler emulator`` serves it with uvicorn;
 the embedded sandbox and the tests reach it through ``httpx.ASGITransport``.
 """
@@ -9,68 +12,51 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import fnmatch
+import json
 import logging
 import re
-import secrets
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qs
 
-from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 
-from reconciler.emulator.bodies import DefinitionIn
 from reconciler.emulator.dialer import DialerModel
 from reconciler.emulator.faults import FaultInjection, Faults
+from reconciler.emulator.lifecycle import Lifecycle
+from reconciler.emulator.oauth import ALL_SCOPES, DEMO_CLIENT, ApiClient, authorize, issue_token
 from reconciler.emulator.problem import Problem
+from reconciler.emulator.records import Row
 from reconciler.emulator.seed import default_seed
-from reconciler.emulator.store import LOCKED_FIELDS, Lifecycle, Row, Store
+from reconciler.emulator.store import Store
+from reconciler.emulator.tenant import Refused, Tenant
 
-ALL_SCOPES = ("campaign:read", "campaign:write", "contactlist:read", "dnc:read", "statistics:read")
-ACTIVE = {"QUEUED", "INITIALIZING", "RUNNING"}
+__all__ = ["ALL_SCOPES", "DEMO_CLIENT", "ApiClient", "Emulator", "build"]
+
+STATUS = {
+    "VALIDATION_ERROR": 400,
+    "NOT_FOUND": 404,
+    "DUPLICATE_NAME": 409,
+    "INVALID_STATE": 409,
+    "CAMPAIGN_ACTIVE": 409,
+    "VERSION_MISMATCH": 412,
+    "CONTACT_LIST_NOT_FOUND": 422,
+    "CONTACT_LIST_NOT_COMPLIANT": 422,
+    "DNC_LIST_NOT_FOUND": 422,
+}
+"""HTTP status of each refusal, as the contract says."""
+
 JSON = ("application/json",)
 MERGE_PATCH = ("application/merge-patch+json", "application/json")
 _ETAG_LIST = re.compile(r'\s*(?:W/)?"[^"]*"(?:\s*,\s*(?:W/)?"[^"]*")*\s*')
 _ETAG = re.compile(r'(W/)?"([^"]*)"')
 log = logging.getLogger("reconciler.emulator")
-
-
-@dataclass(frozen=True)
-class ApiClient:
-    client_id: str
-    secret: str
-    scopes: tuple[str, ...] = ALL_SCOPES
-
-    def __repr__(self) -> str:
-        return f"ApiClient({self.client_id!r}, scopes={self.scopes!r})"
-
-
-DEMO_CLIENT = ApiClient("demo", "demo-secret")
-
-
-def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status)
-
-
-def _merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396 JSON merge patch."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = _merge_patch(result.get(key), value)
-    return result
 
 
 def _encode_cursor(campaign_id: str) -> str:
@@ -90,6 +76,58 @@ def _decode_cursor(cursor: str) -> str:
             details=[{"field": "cursor", "message": "unknown cursor"}],
         )
     return raw.removeprefix("after:")
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "50")
+    plain = raw.isascii() and raw.isdigit()  # int() would take " 1", "1_0" and non-ASCII digits
+    limit = int(raw) if plain else 0
+    if not 1 <= limit <= 100:
+        raise Problem(
+            400,
+            "VALIDATION_ERROR",
+            "limit must be an integer from 1 to 100",
+            details=[{"field": "limit", "message": "must be 1..100"}],
+        )
+    return limit
+
+
+def _if_match(request: Request) -> tuple[Callable[[int], bool], str]:
+    """RFC 9110 If-Match as a test of a version: ``*`` or a list of entity tags, compared strongly."""
+    wanted = request.headers.get("if-match")
+    if wanted is None or wanted.strip() == "*":  # * matches any current campaign
+        return (lambda version: True), "If-Match *"
+    if not _ETAG_LIST.fullmatch(wanted):
+        raise Problem(
+            400,
+            "VALIDATION_ERROR",
+            f'If-Match {wanted!r} is not "*" or a list of quoted entity tags, e.g. If-Match: "3"',
+            details=[{"field": "If-Match", "message": "not an entity-tag list"}],
+        )
+    strong = {tag for weak, tag in _ETAG.findall(wanted) if not weak}  # a weak tag never matches
+    return (lambda version: str(version) in strong), f"If-Match {wanted}"
+
+
+def _media_type(request: Request, accepted: tuple[str, ...]) -> None:
+    """415 unless the body is declared as one of the contract's media types for this operation."""
+    declared = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if declared not in accepted:
+        raise Problem(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"{request.method} {request.url.path} takes Content-Type {' or '.join(accepted)}, "
+            f"not {declared or 'none'}",
+        )
+
+
+def _parsed(raw: bytes) -> Callable[[], Any]:
+    def parse() -> Any:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise Refused("VALIDATION_ERROR", "the body is not valid JSON") from None
+
+    return parse
 
 
 class DisconnectGuard:
@@ -116,9 +154,13 @@ class Emulator:
     requests: Counter[str] = field(default_factory=Counter)
     lost: list[str] = field(default_factory=list)
     """Writes whose answer a LoseResponses fault lost: "METHOD PATH STATUS" (the status never sent)."""
+    monotonic: Callable[[], float] = time.monotonic
+    """The faults' clock (rate limit)."""
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    """The faults' sleep (latency)."""
 
     def __post_init__(self) -> None:
-        self._lock = asyncio.Lock()
+        self.tenant = Tenant(self.store, fail_start=lambda: self.faults.fail_start)
         self.app = Starlette(
             routes=[
                 Route("/oauth/token", self.token, methods=["POST"]),
@@ -139,18 +181,30 @@ class Emulator:
             ],
             exception_handlers={
                 Problem: self._problem,
+                Refused: self._refused,
                 404: self._not_found,
                 405: self._not_allowed,
             },
         )
-        self.app.add_middleware(FaultInjection, emulator=self)
+        self.app.add_middleware(
+            FaultInjection,
+            faults=lambda: self.faults,
+            requests=self.requests,
+            lost=self.lost,
+            clock=self.monotonic,
+            sleep=self.sleep,
+        )
         self.app.add_middleware(DisconnectGuard)
 
-    # plumbing
+    # errors
 
     async def _problem(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
         return exc.response()
+
+    async def _refused(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refused)
+        return Problem(STATUS[exc.code], exc.code, exc.message, details=exc.details).response()
 
     async def _not_found(self, request: Request, exc: Exception) -> Response:
         return Problem(404, "NOT_FOUND", f"no such resource: {request.url.path}").response()
@@ -168,119 +222,32 @@ class Emulator:
             headers={"Allow": ", ".join(sorted(allowed))},
         ).response()
 
+    # plumbing
+
     def _authorize(self, request: Request, scope: str) -> None:
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("bearer "):
-            raise Problem(401, "UNAUTHORIZED", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        found = self.store.token(header[7:].strip())
-        if found is None:
-            raise Problem(
-                401,
-                "INVALID_TOKEN",
-                "the access token is expired, revoked or unknown",
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
-        _, scopes = found
-        if scope not in scopes:
-            raise Problem(
-                403,
-                "INSUFFICIENT_SCOPE",
-                f"this operation needs scope {scope}",
-                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
-            )
+        authorize(request, self.store, scope)
 
     def _campaign(self, request: Request) -> Row:
-        row = self.store.get(request.path_params["campaign_id"])
-        if row is None:
-            raise Problem(404, "NOT_FOUND", f"campaign {request.path_params['campaign_id']} not found")
-        return row
+        return self.tenant.campaign(request.path_params["campaign_id"])
 
     def _campaign_response(self, row: Row, status: int = 200, **headers: str) -> JSONResponse:
         view = self.store.view(row)
         return JSONResponse(view, status_code=status, headers={"ETag": f'"{row.version}"', **headers})
 
-    @staticmethod
-    def _limit(request: Request) -> int:
-        raw = request.query_params.get("limit", "50")
-        plain = raw.isascii() and raw.isdigit()  # int() would take " 1", "1_0" and non-ASCII digits
-        limit = int(raw) if plain else 0
-        if not 1 <= limit <= 100:
-            raise Problem(
-                400,
-                "VALIDATION_ERROR",
-                "limit must be an integer from 1 to 100",
-                details=[{"field": "limit", "message": "must be 1..100"}],
-            )
-        return limit
-
-    def _check_if_match(self, request: Request, row: Row) -> None:
-        """RFC 9110 If-Match: ``*`` or a list of entity tags, compared strongly (a weak tag never matches)."""
-        wanted = request.headers.get("if-match")
-        if wanted is None or wanted.strip() == "*":
-            return
-        if not _ETAG_LIST.fullmatch(wanted):
-            raise Problem(
-                400,
-                "VALIDATION_ERROR",
-                f'If-Match {wanted!r} is not "*" or a list of quoted entity tags, e.g. If-Match: "3"',
-                details=[{"field": "If-Match", "message": "not an entity-tag list"}],
-            )
-        strong = {tag for weak, tag in _ETAG.findall(wanted) if not weak}
-        if str(row.version) not in strong:
-            raise Problem(
-                412,
-                "VERSION_MISMATCH",
-                f"If-Match {wanted} does not match the current version {row.version}",
-            )
+    def _list(self, request: Request, items: list[dict[str, Any]]) -> JSONResponse:
+        limit = _limit(request)
+        cursor = request.query_params.get("cursor")
+        after = _decode_cursor(cursor) if cursor else ""
+        remaining = [item for item in items if item["id"] > after]
+        page = remaining[:limit]
+        more = len(remaining) > limit
+        return JSONResponse({"items": page, "nextCursor": _encode_cursor(page[-1]["id"]) if more else None})
 
     @staticmethod
-    def _media_type(request: Request, accepted: tuple[str, ...]) -> None:
-        """415 unless the body is declared as one of the contract's media types for this operation."""
-        declared = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if declared not in accepted:
-            raise Problem(
-                415,
-                "UNSUPPORTED_MEDIA_TYPE",
-                f"{request.method} {request.url.path} takes Content-Type {' or '.join(accepted)}, "
-                f"not {declared or 'none'}",
-            )
-
-    async def _json(self, request: Request) -> Any:
-        try:
-            return await request.json()
-        except ValueError:
-            raise Problem(400, "VALIDATION_ERROR", "the body is not valid JSON") from None
-
-    def _validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        try:
-            definition = DefinitionIn.model_validate(data)
-        except ValidationError as exc:
-            details = [
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors(include_url=False)
-            ]
-            raise Problem(
-                400, "VALIDATION_ERROR", "the campaign definition is invalid", details=details
-            ) from None
-        result = definition.model_dump()
-        result.pop("name")
-        return result
-
-    def _check_references(self, definition: dict[str, Any]) -> None:
-        contact_list = self.store.contact_list(definition["contactListId"])
-        if contact_list is None:
-            raise Problem(
-                422, "CONTACT_LIST_NOT_FOUND", f"contact list {definition['contactListId']} does not exist"
-            )
-        if not contact_list["dncCompliant"]:
-            raise Problem(
-                422,
-                "CONTACT_LIST_NOT_COMPLIANT",
-                f"contact list {definition['contactListId']} is not DNC compliant",
-            )
-        for dnc_id in definition["dnc"].get("listIds", []):
-            if self.store.dnc_list(dnc_id) is None:
-                raise Problem(422, "DNC_LIST_NOT_FOUND", f"DNC list {dnc_id} does not exist")
+    def _found(item: dict[str, Any] | None, what: str, request: Request) -> JSONResponse:
+        if item is None:
+            raise Problem(404, "NOT_FOUND", f"{what} {request.path_params['list_id']} not found")
+        return JSONResponse(item)
 
     # endpoints
 
@@ -289,56 +256,11 @@ class Emulator:
         return Response(text, media_type="application/yaml")
 
     async def token(self, request: Request) -> Response:
-        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
-        client_id, secret = form.get("client_id"), form.get("client_secret")
-        basic = request.headers.get("authorization", "")
-        if basic.lower().startswith("basic "):
-            try:
-                client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                return _oauth_error(401, "invalid_client", "malformed Basic credentials")
-        if form.get("grant_type") != "client_credentials":
-            if not form.get("grant_type"):
-                return _oauth_error(400, "invalid_request", "grant_type is required")
-            return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
-        client = next((c for c in self.clients if c.client_id == client_id), None)
-        if client is None or not secrets.compare_digest(client.secret, secret or ""):
-            return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
-        asked = (form.get("scope") or "").split()
-        extra = [s for s in asked if s not in client.scopes]
-        if extra:
-            return _oauth_error(400, "invalid_scope", f"scope not granted to this client: {' '.join(extra)}")
-        granted = asked or list(client.scopes)
-        token = secrets.token_urlsafe(32)
-        self.store.save_token(token, client.client_id, granted, self.store.clock() + self.token_lifetime)
-        return JSONResponse(
-            {
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": self.token_lifetime,
-                "scope": " ".join(granted),
-            },
-            headers={"Cache-Control": "no-store"},
-        )
-
-    def _list(self, request: Request, items: list[dict[str, Any]]) -> JSONResponse:
-        limit = self._limit(request)
-        cursor = request.query_params.get("cursor")
-        after = _decode_cursor(cursor) if cursor else ""
-        remaining = [item for item in items if item["id"] > after]
-        page = remaining[:limit]
-        more = len(remaining) > limit
-        return JSONResponse({"items": page, "nextCursor": _encode_cursor(page[-1]["id"]) if more else None})
+        return await issue_token(request, self.clients, self.store, self.token_lifetime)
 
     async def list_contact_lists(self, request: Request) -> Response:
         self._authorize(request, "contactlist:read")
         return self._list(request, self.store.contact_lists())
-
-    @staticmethod
-    def _found(item: dict[str, Any] | None, what: str, request: Request) -> JSONResponse:
-        if item is None:
-            raise Problem(404, "NOT_FOUND", f"{what} {request.path_params['list_id']} not found")
-        return JSONResponse(item)
 
     async def get_contact_list(self, request: Request) -> Response:
         self._authorize(request, "contactlist:read")
@@ -354,7 +276,7 @@ class Emulator:
 
     async def list_campaigns(self, request: Request) -> Response:
         self._authorize(request, "campaign:read")
-        limit = self._limit(request)
+        limit = _limit(request)
         cursor = request.query_params.get("cursor")
         rows, more = self.store.page(_decode_cursor(cursor) if cursor else None, limit)
         return JSONResponse(
@@ -366,27 +288,13 @@ class Emulator:
 
     async def create_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        self._media_type(request, JSON)
+        _media_type(request, JSON)
         key = request.headers.get("idempotency-key")
         if key is not None and len(key) > 255:
             raise Problem(400, "VALIDATION_ERROR", "Idempotency-Key is longer than 255 characters")
-        async with self._lock:
-            if key and (first := self.store.remembered(key)) is not None:
-                return JSONResponse(
-                    first,
-                    status_code=201,
-                    headers={"ETag": f'"{first["version"]}"', "Location": f"/api/campaigns/{first['id']}"},
-                )
-            body = await self._json(request)
-            if not isinstance(body, dict):
-                raise Problem(400, "VALIDATION_ERROR", "the body must be a JSON object")
-            definition = self._validate(body)
-            self._check_references(definition)
-            name = body["name"]
-            if self.store.by_name(name) is not None:
-                raise Problem(409, "DUPLICATE_NAME", f"a campaign named {name!r} already exists")
-            row = self.store.create(name, definition, key)
-        return self._campaign_response(row, 201, Location=f"/api/campaigns/{row.id}")
+        _, view = self.tenant.create(key, _parsed(await request.body()))
+        headers = {"ETag": f'"{view["version"]}"', "Location": f"/api/campaigns/{view['id']}"}
+        return JSONResponse(view, status_code=201, headers=headers)
 
     async def get_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:read")
@@ -394,59 +302,21 @@ class Emulator:
 
     async def update_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        self._media_type(request, MERGE_PATCH)
-        patch = await self._json(request)
-        if not isinstance(patch, dict):
-            raise Problem(400, "VALIDATION_ERROR", "a merge patch must be a JSON object")
-        async with self._lock:
-            row = self._campaign(request)
-            self._check_if_match(request, row)
-            if "name" in patch and patch["name"] != row.name:
-                raise Problem(
-                    400,
-                    "VALIDATION_ERROR",
-                    "a campaign cannot be renamed",
-                    details=[{"field": "name", "message": "cannot change"}],
-                )
-            patch.pop("name", None)
-            merged = _merge_patch(row.definition, patch)
-            definition = self._validate({**merged, "name": row.name})
-            status = self.store.status(row, self.store.clock())
-            if status in ACTIVE:
-                changed = [f for f in LOCKED_FIELDS if definition.get(f) != row.definition.get(f)]
-                if changed:
-                    raise Problem(
-                        409,
-                        "CAMPAIGN_ACTIVE",
-                        f"cannot change {', '.join(changed)} while the campaign is {status}; stop it first",
-                    )
-            if any(f in patch for f in ("contactListId", "dnc")):
-                self._check_references(definition)
-            if definition != row.definition:
-                row = self.store.replace_definition(row, definition)
+        _media_type(request, MERGE_PATCH)
+        patch = _parsed(await request.body())()
+        matches, said = _if_match(request)
+        row = self.tenant.update(request.path_params["campaign_id"], patch, matches, said)
         return self._campaign_response(row)
 
     async def delete_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        async with self._lock:
-            row = self._campaign(request)
-            self._check_if_match(request, row)
-            status = self.store.status(row, self.store.clock())
-            if status not in ("STOPPED", "ERROR", "COMPLETED"):
-                raise Problem(409, "INVALID_STATE", f"cannot delete a {status} campaign; stop it first")
-            self.store.delete(row.id)
+        matches, said = _if_match(request)
+        self.tenant.delete(request.path_params["campaign_id"], matches, said)
         return Response(status_code=204)
 
     async def start_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        async with self._lock:
-            row = self._campaign(request)
-            status = self.store.status(row, self.store.clock())
-            if status not in ("STOPPED", "ERROR", "COMPLETED"):
-                raise Problem(409, "INVALID_STATE", f"cannot start a {status} campaign")
-            rule = next((f for f in self.faults.fail_start if fnmatch.fnmatchcase(row.name, f.pattern)), None)
-            failure = {"errorCode": rule.code, "errorMessage": rule.message} if rule else None
-            self.store.start(row, failure)
+        row = self.tenant.start(request.path_params["campaign_id"])
         return JSONResponse(
             {"id": row.id, "status": "QUEUED"},
             status_code=202,
@@ -455,12 +325,7 @@ class Emulator:
 
     async def stop_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        async with self._lock:
-            row = self._campaign(request)
-            status = self.store.status(row, self.store.clock())
-            if status not in ACTIVE:
-                raise Problem(409, "INVALID_STATE", f"cannot stop a {status} campaign")
-            self.store.stop(row)
+        row = self.tenant.stop(request.path_params["campaign_id"])
         return JSONResponse({"id": row.id, "status": "STOPPING"}, status_code=202)
 
     async def realtime(self, request: Request) -> Response:
@@ -482,10 +347,22 @@ def build(
     dialer: DialerModel | None = None,
     faults: Faults | None = None,
     seed: dict[str, Any] | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Emulator:
-    """An emulator over a store at ``db`` (a path or ':memory:'), seeded when new."""
+    """An emulator over a store at ``db`` (a path or ':memory:'), seeded when new.
+
+    ``clock`` is the tenant's wall clock; ``monotonic`` and ``sleep`` are the faults' (rate limit, latency).
+    """
     store = Store(db, clock=clock, lifecycle=lifecycle, dialer=dialer)
     if seed is not None or not store.is_seeded():
         data = seed or default_seed()
         store.seed(data.get("contactLists", []), data.get("dncLists", []))
-    return Emulator(store, clients=clients, token_lifetime=token_lifetime, faults=faults or Faults())
+    return Emulator(
+        store,
+        clients=clients,
+        token_lifetime=token_lifetime,
+        faults=faults or Faults(),
+        monotonic=monotonic,
+        sleep=sleep,
+    )

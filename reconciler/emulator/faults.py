@@ -5,21 +5,18 @@ All off by default; set through ``Faults`` (constructor) or `reconciler emulator
 
 from __future__ import annotations
 
-import asyncio
 import fnmatch
 import math
 import random
-import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import httpx
 from starlette.responses import Response
 
 from reconciler.emulator.problem import Problem
-
-if TYPE_CHECKING:
-    from reconciler.emulator.app import Emulator
 
 
 @dataclass(frozen=True)
@@ -93,14 +90,28 @@ class Faults:
 
 
 class FaultInjection:
-    """ASGI middleware: request counting, latency, rate limit, outages and random 5xx."""
+    """ASGI middleware: request counting, latency, rate limit, outages, random 5xx and lost answers.
 
-    def __init__(self, app: Any, emulator: Emulator) -> None:
+    ``faults`` is read at every request, so the faults in force can change
+    while serving; ``clock`` (monotonic seconds) and ``sleep`` are injected.
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        *,
+        faults: Callable[[], Faults],
+        requests: Counter[str],
+        lost: list[str],
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> None:
         self.app = app
-        self.emulator = emulator
-        self._rng = random.Random(emulator.faults.seed)
-        self._tokens = float(emulator.faults.rate_limit)
-        self._stamp = time.monotonic()
+        self.faults, self.requests, self.lost = faults, requests, lost
+        self.clock, self.sleep = clock, sleep
+        self._rng = random.Random(faults().seed)
+        self._tokens = float(faults().rate_limit)
+        self._stamp = clock()
         self._lose: LoseResponses | None = None
         self._writes = 0
 
@@ -108,7 +119,7 @@ class FaultInjection:
         """Seconds to wait when the API-wide token bucket is empty, else None."""
         if rate <= 0:
             return None
-        now = time.monotonic()
+        now = self.clock()
         self._tokens = min(rate, self._tokens + (now - self._stamp) * rate)
         self._stamp = now
         if self._tokens >= 1:
@@ -120,11 +131,10 @@ class FaultInjection:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        emulator = self.emulator
-        emulator.requests[f"{scope['method']} {scope['path']}"] += 1
-        faults = emulator.faults
+        self.requests[f"{scope['method']} {scope['path']}"] += 1
+        faults = self.faults()
         if faults.latency:
-            await asyncio.sleep(faults.latency)
+            await self.sleep(faults.latency)
         wait = self._rate_limited(faults.rate_limit)
         response: Response
         if wait is not None:
@@ -145,7 +155,9 @@ class FaultInjection:
                 "UPSTREAM_UNAVAILABLE" if code != 500 else "DIALER_SESSION_FAILURE",
                 "injected failure",
             ).response()
-        elif self._loses_answer(faults.lose_responses, scope["method"], scope["path"]):
+        elif faults.lose_responses and self._loses_answer(
+            faults.lose_responses, scope["method"], scope["path"]
+        ):
             await self._lose_answer(faults.lose_responses, scope, receive, send)
             return
         else:
@@ -153,15 +165,15 @@ class FaultInjection:
             return
         await response(scope, receive, send)
 
-    def _loses_answer(self, rule: LoseResponses | None, method: str, path: str) -> bool:
+    def _loses_answer(self, rule: LoseResponses, method: str, path: str) -> bool:
         if rule is not self._lose:  # a new rule counts from the start
             self._lose, self._writes = rule, 0
-        if rule is None or not rule.matches(method, path):
+        if not rule.matches(method, path):
             return False
         self._writes += 1
         return rule.loses(self._writes)
 
-    async def _lose_answer(self, rule: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def _lose_answer(self, rule: LoseResponses, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Carry the write out, then answer 504 or drop the connection instead of the real answer."""
         answered: list[int] = []
 
@@ -170,7 +182,7 @@ class FaultInjection:
                 answered.append(message["status"])
 
         await self.app(scope, receive, swallow)
-        self.emulator.lost.append(f"{scope['method']} {scope['path']} {answered[0] if answered else '-'}")
+        self.lost.append(f"{scope['method']} {scope['path']} {answered[0] if answered else '-'}")
         if rule.mode == "504":
             problem = Problem(504, "UPSTREAM_UNAVAILABLE", "gateway timeout (injected: the answer was lost)")
             await problem.response()(scope, receive, send)
