@@ -1,7 +1,7 @@
 """The bundled CXone emulator: an ASGI app implementing ../shared/design/cxone-api.yaml.
 
-Routes and HTTP only: bearer checks (``oauth.py``), query and header
-parsing (limit, cursor, If-Match, media types), and the mapping of the
+Routes and HTTP only: bearer checks (``oauth.py``), request inputs
+(``inputs.py``: limit, cursor, If-Match, media types), and the mapping of the
 tenant's refusals (``tenant.py``) to the contract's error statuses.
 One app, two transports: ``reconciler emulator`` serves it with uvicorn;
 the embedded sandbox and the tests reach it through ``httpx.ASGITransport``.
@@ -10,11 +10,7 @@ the embedded sandbox and the tests reach it through ``httpx.ASGITransport``.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 import logging
-import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -29,6 +25,16 @@ from starlette.routing import Match, Route
 
 from reconciler.emulator.dialer import DialerModel
 from reconciler.emulator.faults import FaultInjection, Faults
+from reconciler.emulator.inputs import (
+    JSON,
+    MERGE_PATCH,
+    decode_cursor,
+    encode_cursor,
+    if_match,
+    limit,
+    media_type,
+    parsed,
+)
 from reconciler.emulator.lifecycle import Lifecycle
 from reconciler.emulator.oauth import ALL_SCOPES, DEMO_CLIENT, ApiClient, authorize, issue_token
 from reconciler.emulator.problem import Problem
@@ -52,82 +58,7 @@ STATUS = {
 }
 """HTTP status of each refusal, as the contract says."""
 
-JSON = ("application/json",)
-MERGE_PATCH = ("application/merge-patch+json", "application/json")
-_ETAG_LIST = re.compile(r'\s*(?:W/)?"[^"]*"(?:\s*,\s*(?:W/)?"[^"]*")*\s*')
-_ETAG = re.compile(r'(W/)?"([^"]*)"')
 log = logging.getLogger("reconciler.emulator")
-
-
-def _encode_cursor(campaign_id: str) -> str:
-    return base64.urlsafe_b64encode(f"after:{campaign_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
-    if not raw.startswith("after:"):
-        raise Problem(
-            400,
-            "VALIDATION_ERROR",
-            "unknown cursor",
-            details=[{"field": "cursor", "message": "unknown cursor"}],
-        )
-    return raw.removeprefix("after:")
-
-
-def _limit(request: Request) -> int:
-    raw = request.query_params.get("limit", "50")
-    plain = raw.isascii() and raw.isdigit()  # int() would take " 1", "1_0" and non-ASCII digits
-    limit = int(raw) if plain else 0
-    if not 1 <= limit <= 100:
-        raise Problem(
-            400,
-            "VALIDATION_ERROR",
-            "limit must be an integer from 1 to 100",
-            details=[{"field": "limit", "message": "must be 1..100"}],
-        )
-    return limit
-
-
-def _if_match(request: Request) -> tuple[Callable[[int], bool], str]:
-    """RFC 9110 If-Match as a test of a version: ``*`` or a list of entity tags, compared strongly."""
-    wanted = request.headers.get("if-match")
-    if wanted is None or wanted.strip() == "*":  # * matches any current campaign
-        return (lambda version: True), "If-Match *"
-    if not _ETAG_LIST.fullmatch(wanted):
-        raise Problem(
-            400,
-            "VALIDATION_ERROR",
-            f'If-Match {wanted!r} is not "*" or a list of quoted entity tags, e.g. If-Match: "3"',
-            details=[{"field": "If-Match", "message": "not an entity-tag list"}],
-        )
-    strong = {tag for weak, tag in _ETAG.findall(wanted) if not weak}  # a weak tag never matches
-    return (lambda version: str(version) in strong), f"If-Match {wanted}"
-
-
-def _media_type(request: Request, accepted: tuple[str, ...]) -> None:
-    """415 unless the body is declared as one of the contract's media types for this operation."""
-    declared = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if declared not in accepted:
-        raise Problem(
-            415,
-            "UNSUPPORTED_MEDIA_TYPE",
-            f"{request.method} {request.url.path} takes Content-Type {' or '.join(accepted)}, "
-            f"not {declared or 'none'}",
-        )
-
-
-def _parsed(raw: bytes) -> Callable[[], Any]:
-    def parse() -> Any:
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise Refused("VALIDATION_ERROR", "the body is not valid JSON") from None
-
-    return parse
 
 
 class DisconnectGuard:
@@ -235,13 +166,13 @@ class Emulator:
         return JSONResponse(view, status_code=status, headers={"ETag": f'"{row.version}"', **headers})
 
     def _list(self, request: Request, items: list[dict[str, Any]]) -> JSONResponse:
-        limit = _limit(request)
+        size = limit(request)
         cursor = request.query_params.get("cursor")
-        after = _decode_cursor(cursor) if cursor else ""
+        after = decode_cursor(cursor) if cursor else ""
         remaining = [item for item in items if item["id"] > after]
-        page = remaining[:limit]
-        more = len(remaining) > limit
-        return JSONResponse({"items": page, "nextCursor": _encode_cursor(page[-1]["id"]) if more else None})
+        page = remaining[:size]
+        more = len(remaining) > size
+        return JSONResponse({"items": page, "nextCursor": encode_cursor(page[-1]["id"]) if more else None})
 
     @staticmethod
     def _found(item: dict[str, Any] | None, what: str, request: Request) -> JSONResponse:
@@ -276,23 +207,23 @@ class Emulator:
 
     async def list_campaigns(self, request: Request) -> Response:
         self._authorize(request, "campaign:read")
-        limit = _limit(request)
+        size = limit(request)
         cursor = request.query_params.get("cursor")
-        rows, more = self.store.page(_decode_cursor(cursor) if cursor else None, limit)
+        rows, more = self.store.page(decode_cursor(cursor) if cursor else None, size)
         return JSONResponse(
             {
                 "items": [self.store.view(r) for r in rows],
-                "nextCursor": _encode_cursor(rows[-1].id) if more and rows else None,
+                "nextCursor": encode_cursor(rows[-1].id) if more and rows else None,
             }
         )
 
     async def create_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        _media_type(request, JSON)
+        media_type(request, JSON)
         key = request.headers.get("idempotency-key")
         if key is not None and len(key) > 255:
             raise Problem(400, "VALIDATION_ERROR", "Idempotency-Key is longer than 255 characters")
-        _, view = self.tenant.create(key, _parsed(await request.body()))
+        _, view = self.tenant.create(key, parsed(await request.body()))
         headers = {"ETag": f'"{view["version"]}"', "Location": f"/api/campaigns/{view['id']}"}
         return JSONResponse(view, status_code=201, headers=headers)
 
@@ -302,15 +233,15 @@ class Emulator:
 
     async def update_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        _media_type(request, MERGE_PATCH)
-        patch = _parsed(await request.body())()
-        matches, said = _if_match(request)
+        media_type(request, MERGE_PATCH)
+        patch = parsed(await request.body())()
+        matches, said = if_match(request)
         row = self.tenant.update(request.path_params["campaign_id"], patch, matches, said)
         return self._campaign_response(row)
 
     async def delete_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        matches, said = _if_match(request)
+        matches, said = if_match(request)
         self.tenant.delete(request.path_params["campaign_id"], matches, said)
         return Response(status_code=204)
 
