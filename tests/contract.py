@@ -97,6 +97,8 @@ class ContractMiddleware:
             await send(message)
 
         await self.app(scope, receive, capture)
+        if not started:  # the client went away before an answer: nothing was sent to check
+            return
         request = httpx.Request(scope["method"], f"http://emulator{scope['path']}")
         headers = [(k.decode(), v.decode()) for k, v in started.get("headers", [])]
         response = httpx.Response(

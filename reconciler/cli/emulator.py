@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
+import socket
+import sqlite3
 from pathlib import Path
 
 import click
 
 from reconciler.cli.base import handled, main
+from reconciler.errors import ConfigError
 from reconciler.settings import ALL_SCOPES
 
 # The emulator's server stack (starlette, uvicorn) is imported when the command
@@ -42,10 +46,50 @@ def _parse_fail_start(value: str) -> tuple[str, str]:
     return pattern, code or "DIALER_SESSION_FAILURE"
 
 
+def _check_port(port: int) -> None:
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"--port {port} is not a TCP port: choose one from 1 to 65535")
+
+
+def _check_db(db: str) -> None:
+    """The state file's folder must exist (never created here); the file must not be a folder."""
+    path = Path(db)
+    if path.is_dir():
+        raise ConfigError(f"--db {db} is a folder: give a file to keep state in, e.g. {path / 'emulator.db'}")
+    parent = path.parent
+    if not parent.exists():
+        raise ConfigError(f"--db {db}: folder {parent} does not exist; create it or choose another path")
+    if not parent.is_dir():
+        raise ConfigError(f"--db {db}: {parent} is not a folder; choose another path")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    from reconciler.emulator.server import listen
+
+    try:
+        return listen(host, port)
+    except socket.gaierror:
+        raise ConfigError(f"--host {host} is not an address of this machine; try 127.0.0.1") from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} on {host} is already in use: stop what listens there or choose another --port"
+            ) from None
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({error.strerror or error}): choose another --host or --port"
+        ) from None
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    return ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int)
-@click.option("--db", type=click.Path(dir_okay=False), help="SQLite file to keep state in (default: memory).")
+@click.option(
+    "--db", type=click.Path(), help="SQLite file to keep state in; its folder must exist (default: memory)."
+)
 @click.option(
     "--seed", "seed_file", type=click.Path(exists=True, dir_okay=False), help="YAML reference data."
 )
@@ -85,6 +129,37 @@ def _parse_fail_start(value: str) -> tuple[str, str]:
     metavar="PATH_PATTERN",
     help="Paths that always answer 503, e.g. '/api/campaigns/*/realtime'. Repeatable.",
 )
+@click.option(
+    "--lose-responses",
+    "lose_nth",
+    type=click.IntRange(1),
+    metavar="NTH",
+    help="Carry out the NTH write (POST/PATCH/DELETE under /api, start and stop included, counted from 1), "
+    "then lose its answer: commit, then lose the response.",
+)
+@click.option(
+    "--lose-every",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    metavar="K",
+    help="With --lose-responses: also lose the answer of every Kth write after the NTH (0 = only the NTH).",
+)
+@click.option(
+    "--lose-as",
+    type=click.Choice(["504", "drop"]),
+    default="504",
+    show_default=True,
+    help="With --lose-responses: answer 504 UPSTREAM_UNAVAILABLE, or drop the connection unanswered.",
+)
+@click.option(
+    "--lose-only",
+    default="* /api/*",
+    show_default=True,
+    metavar="'METHOD PATH_PATTERN'",
+    help="With --lose-responses: count only the writes matching this pattern, "
+    "e.g. 'POST /api/campaigns/*/start'.",
+)
 @click.option("--dialer-seed", default=7, show_default=True, type=int, help="Seed of the simulated dialer.")
 @click.option(
     "--dialer-speed",
@@ -109,34 +184,60 @@ def emulator(
     stopping: float,
     fail_start: tuple[str, ...],
     broken: tuple[str, ...],
+    lose_nth: int | None,
+    lose_every: int,
+    lose_as: str,
+    lose_only: str,
     dialer_seed: int,
     dialer_speed: float,
 ) -> None:
     """Serve the bundled CXone emulator over HTTP (Ctrl-C stops it)."""
+    ctx = click.get_current_context()
+    _check_port(port)
+    if db:
+        _check_db(db)
+    if lose_nth is None:
+        given = [f"--{n.replace('_', '-')}" for n in ("lose_every", "lose_as", "lose_only") if _given(ctx, n)]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} needs --lose-responses NTH (the first write to lose)")
     from reconciler.emulator.app import DEMO_CLIENT, ApiClient
     from reconciler.emulator.app import build as build_emulator
     from reconciler.emulator.dialer import DialerModel
-    from reconciler.emulator.faults import FailStart, Faults
+    from reconciler.emulator.faults import FailStart, Faults, LoseResponses
     from reconciler.emulator.seed import load_seed
     from reconciler.emulator.server import server
     from reconciler.emulator.store import Lifecycle
 
     extra = tuple(ApiClient(*_parse_client(c)) for c in clients)
-    instance = build_emulator(
-        db or ":memory:",
-        clients=(DEMO_CLIENT, *extra),
-        token_lifetime=token_lifetime,
-        lifecycle=Lifecycle(queued=queued, initializing=initializing, stopping=stopping),
-        dialer=DialerModel(seed=dialer_seed, speed=dialer_speed),
-        faults=Faults(
-            latency=latency,
-            error_rate=error_rate,
-            rate_limit=rate_limit,
-            fail_start=tuple(FailStart(*_parse_fail_start(f)) for f in fail_start),
-            broken=broken,
-        ),
-        seed=load_seed(Path(seed_file)) if seed_file else None,
+    faults = Faults(
+        latency=latency,
+        error_rate=error_rate,
+        rate_limit=rate_limit,
+        fail_start=tuple(FailStart(*_parse_fail_start(f)) for f in fail_start),
+        broken=broken,
+        lose_responses=LoseResponses(
+            nth=lose_nth, every=lose_every, mode="drop" if lose_as == "drop" else "504", requests=lose_only
+        )
+        if lose_nth
+        else None,
     )
+    seed = load_seed(Path(seed_file)) if seed_file else None
+    try:
+        instance = build_emulator(
+            db or ":memory:",
+            clients=(DEMO_CLIENT, *extra),
+            token_lifetime=token_lifetime,
+            lifecycle=Lifecycle(queued=queued, initializing=initializing, stopping=stopping),
+            dialer=DialerModel(seed=dialer_seed, speed=dialer_speed),
+            faults=faults,
+            seed=seed,
+        )
+    except (sqlite3.Error, OSError) as error:
+        raise ConfigError(
+            f"--db {db} cannot hold the emulator's state ({error}): "
+            "give a new file or a writable emulator state file"
+        ) from None
+    sock = _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"CXone emulator on http://{shown}:{port}  (state: {db or 'in memory'})")
     click.echo(f"  export CXONE_API_BASE=http://{shown}:{port}")
@@ -151,5 +252,5 @@ def emulator(
         )
     verbose = click.get_current_context().find_root().obj.get("verbose")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an emulator is meant to stop
-        server(instance, host, port, log_level="info" if verbose else "warning").run()
+        server(instance, host, port, log_level="info" if verbose else "warning").run(sockets=[sock])
     click.echo("emulator stopped")

@@ -1,5 +1,8 @@
 """The bundled CXone emulator: an ASGI app implementing ../shared/design/cxone-api.yaml.
 
+Routes and HTTP only: bearer checks (``oauth.py``), request inputs
+(``inputs.py``: limit, cursor, If-Match, media types), and the mapping of the
+tenant's refusals (``tenant.py``) to the contract's error statuses.
 One app, two transports: ``reconciler emulator`` serves it with uvicorn;
 the embedded sandbox and the tests reach it through ``httpx.ASGITransport``.
 """
@@ -7,82 +10,68 @@ the embedded sandbox and the tests reach it through ``httpx.ASGITransport``.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import fnmatch
-import secrets
+import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
-from urllib.parse import parse_qs
 
-from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
-from reconciler.emulator.bodies import DefinitionIn
 from reconciler.emulator.dialer import DialerModel
 from reconciler.emulator.faults import FaultInjection, Faults
+from reconciler.emulator.inputs import (
+    JSON,
+    MERGE_PATCH,
+    decode_cursor,
+    encode_cursor,
+    if_match,
+    limit,
+    media_type,
+    parsed,
+)
+from reconciler.emulator.lifecycle import Lifecycle
+from reconciler.emulator.oauth import ALL_SCOPES, DEMO_CLIENT, ApiClient, authorize, issue_token
 from reconciler.emulator.problem import Problem
+from reconciler.emulator.records import Row
 from reconciler.emulator.seed import default_seed
-from reconciler.emulator.store import LOCKED_FIELDS, Lifecycle, Row, Store
+from reconciler.emulator.store import Store
+from reconciler.emulator.tenant import Refused, Tenant
 
-ALL_SCOPES = ("campaign:read", "campaign:write", "contactlist:read", "dnc:read", "statistics:read")
-ACTIVE = {"QUEUED", "INITIALIZING", "RUNNING"}
+__all__ = ["ALL_SCOPES", "DEMO_CLIENT", "ApiClient", "Emulator", "build"]
 
+STATUS = {
+    "VALIDATION_ERROR": 400,
+    "NOT_FOUND": 404,
+    "DUPLICATE_NAME": 409,
+    "INVALID_STATE": 409,
+    "CAMPAIGN_ACTIVE": 409,
+    "VERSION_MISMATCH": 412,
+    "CONTACT_LIST_NOT_FOUND": 422,
+    "CONTACT_LIST_NOT_COMPLIANT": 422,
+    "DNC_LIST_NOT_FOUND": 422,
+}
+"""HTTP status of each refusal, as the contract says."""
 
-@dataclass(frozen=True)
-class ApiClient:
-    client_id: str
-    secret: str
-    scopes: tuple[str, ...] = ALL_SCOPES
-
-    def __repr__(self) -> str:
-        return f"ApiClient({self.client_id!r}, scopes={self.scopes!r})"
-
-
-DEMO_CLIENT = ApiClient("demo", "demo-secret")
-
-
-def _oauth_error(status: int, error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status)
+log = logging.getLogger("reconciler.emulator")
 
 
-def _merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7396 JSON merge patch."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = _merge_patch(result.get(key), value)
-    return result
+class DisconnectGuard:
+    """ASGI middleware: a client that goes away mid-request is one log line, not a traceback."""
 
+    def __init__(self, app: Any) -> None:
+        self.app = app
 
-def _encode_cursor(campaign_id: str) -> str:
-    return base64.urlsafe_b64encode(f"after:{campaign_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
-    if not raw.startswith("after:"):
-        raise Problem(
-            400,
-            "VALIDATION_ERROR",
-            "unknown cursor",
-            details=[{"field": "cursor", "message": "unknown cursor"}],
-        )
-    return raw.removeprefix("after:")
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except ClientDisconnect:  # nobody is left to answer
+            log.warning("client disconnected mid-request: %s %s", scope.get("method"), scope.get("path"))
 
 
 @dataclass
@@ -94,9 +83,15 @@ class Emulator:
     token_lifetime: int = 3600
     faults: Faults = field(default_factory=Faults)
     requests: Counter[str] = field(default_factory=Counter)
+    lost: list[str] = field(default_factory=list)
+    """Writes whose answer a LoseResponses fault lost: "METHOD PATH STATUS" (the status never sent)."""
+    monotonic: Callable[[], float] = time.monotonic
+    """The faults' clock (rate limit)."""
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    """The faults' sleep (latency)."""
 
     def __post_init__(self) -> None:
-        self._lock = asyncio.Lock()
+        self.tenant = Tenant(self.store, fail_start=lambda: self.faults.fail_start)
         self.app = Starlette(
             routes=[
                 Route("/oauth/token", self.token, methods=["POST"]),
@@ -115,116 +110,75 @@ class Emulator:
                 Route("/api/campaigns/{campaign_id}/realtime", self.realtime, methods=["GET"]),
                 Route("/api/campaigns/{campaign_id}/statistics", self.statistics, methods=["GET"]),
             ],
-            exception_handlers={Problem: self._problem, 404: self._not_found, 405: self._not_allowed},
+            exception_handlers={
+                Problem: self._problem,
+                Refused: self._refused,
+                404: self._not_found,
+                405: self._not_allowed,
+            },
         )
-        self.app.add_middleware(FaultInjection, emulator=self)
+        self.app.add_middleware(
+            FaultInjection,
+            faults=lambda: self.faults,
+            requests=self.requests,
+            lost=self.lost,
+            clock=self.monotonic,
+            sleep=self.sleep,
+        )
+        self.app.add_middleware(DisconnectGuard)
 
-    # plumbing
+    # errors
 
     async def _problem(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
         return exc.response()
 
+    async def _refused(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refused)
+        return Problem(STATUS[exc.code], exc.code, exc.message, details=exc.details).response()
+
     async def _not_found(self, request: Request, exc: Exception) -> Response:
         return Problem(404, "NOT_FOUND", f"no such resource: {request.url.path}").response()
 
     async def _not_allowed(self, request: Request, exc: Exception) -> Response:
-        return Problem(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed here").response()
+        allowed: set[str] = set()
+        for route in self.app.routes:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE and isinstance(route, Route):
+                allowed |= route.methods or set()
+        return Problem(
+            405,
+            "METHOD_NOT_ALLOWED",
+            f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(sorted(allowed))}",
+            headers={"Allow": ", ".join(sorted(allowed))},
+        ).response()
+
+    # plumbing
 
     def _authorize(self, request: Request, scope: str) -> None:
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("bearer "):
-            raise Problem(401, "UNAUTHORIZED", "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
-        found = self.store.token(header[7:].strip())
-        if found is None:
-            raise Problem(
-                401,
-                "INVALID_TOKEN",
-                "the access token is expired, revoked or unknown",
-                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-            )
-        _, scopes = found
-        if scope not in scopes:
-            raise Problem(
-                403,
-                "INSUFFICIENT_SCOPE",
-                f"this operation needs scope {scope}",
-                headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'},
-            )
+        authorize(request, self.store, scope)
 
     def _campaign(self, request: Request) -> Row:
-        row = self.store.get(request.path_params["campaign_id"])
-        if row is None:
-            raise Problem(404, "NOT_FOUND", f"campaign {request.path_params['campaign_id']} not found")
-        return row
+        return self.tenant.campaign(request.path_params["campaign_id"])
 
     def _campaign_response(self, row: Row, status: int = 200, **headers: str) -> JSONResponse:
         view = self.store.view(row)
         return JSONResponse(view, status_code=status, headers={"ETag": f'"{row.version}"', **headers})
 
+    def _list(self, request: Request, items: list[dict[str, Any]]) -> JSONResponse:
+        size = limit(request)
+        cursor = request.query_params.get("cursor")
+        after = decode_cursor(cursor) if cursor else ""
+        remaining = [item for item in items if item["id"] > after]
+        page = remaining[:size]
+        more = len(remaining) > size
+        return JSONResponse({"items": page, "nextCursor": encode_cursor(page[-1]["id"]) if more else None})
+
     @staticmethod
-    def _limit(request: Request) -> int:
-        raw = request.query_params.get("limit", "50")
-        try:
-            limit = int(raw)
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= 100:
-            raise Problem(
-                400,
-                "VALIDATION_ERROR",
-                "limit must be an integer from 1 to 100",
-                details=[{"field": "limit", "message": "must be 1..100"}],
-            )
-        return limit
-
-    def _check_if_match(self, request: Request, row: Row) -> None:
-        wanted = request.headers.get("if-match")
-        if wanted is None or wanted.strip() == "*":
-            return
-        if wanted.strip().removeprefix("W/").strip('"') != str(row.version):
-            raise Problem(
-                412,
-                "VERSION_MISMATCH",
-                f"If-Match {wanted} does not match the current version {row.version}",
-            )
-
-    async def _json(self, request: Request) -> Any:
-        try:
-            return await request.json()
-        except ValueError:
-            raise Problem(400, "VALIDATION_ERROR", "the body is not valid JSON") from None
-
-    def _validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        try:
-            definition = DefinitionIn.model_validate(data)
-        except ValidationError as exc:
-            details = [
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-                for e in exc.errors(include_url=False)
-            ]
-            raise Problem(
-                400, "VALIDATION_ERROR", "the campaign definition is invalid", details=details
-            ) from None
-        result = definition.model_dump()
-        result.pop("name")
-        return result
-
-    def _check_references(self, definition: dict[str, Any]) -> None:
-        contact_list = self.store.contact_list(definition["contactListId"])
-        if contact_list is None:
-            raise Problem(
-                422, "CONTACT_LIST_NOT_FOUND", f"contact list {definition['contactListId']} does not exist"
-            )
-        if not contact_list["dncCompliant"]:
-            raise Problem(
-                422,
-                "CONTACT_LIST_NOT_COMPLIANT",
-                f"contact list {definition['contactListId']} is not DNC compliant",
-            )
-        for dnc_id in definition["dnc"].get("listIds", []):
-            if self.store.dnc_list(dnc_id) is None:
-                raise Problem(422, "DNC_LIST_NOT_FOUND", f"DNC list {dnc_id} does not exist")
+    def _found(item: dict[str, Any] | None, what: str, request: Request) -> JSONResponse:
+        if item is None:
+            raise Problem(404, "NOT_FOUND", f"{what} {request.path_params['list_id']} not found")
+        return JSONResponse(item)
 
     # endpoints
 
@@ -233,56 +187,11 @@ class Emulator:
         return Response(text, media_type="application/yaml")
 
     async def token(self, request: Request) -> Response:
-        form = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
-        client_id, secret = form.get("client_id"), form.get("client_secret")
-        basic = request.headers.get("authorization", "")
-        if basic.lower().startswith("basic "):
-            try:
-                client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                return _oauth_error(401, "invalid_client", "malformed Basic credentials")
-        if form.get("grant_type") != "client_credentials":
-            if not form.get("grant_type"):
-                return _oauth_error(400, "invalid_request", "grant_type is required")
-            return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
-        client = next((c for c in self.clients if c.client_id == client_id), None)
-        if client is None or not secrets.compare_digest(client.secret, secret or ""):
-            return _oauth_error(401, "invalid_client", "unknown client or wrong secret")
-        asked = (form.get("scope") or "").split()
-        extra = [s for s in asked if s not in client.scopes]
-        if extra:
-            return _oauth_error(400, "invalid_scope", f"scope not granted to this client: {' '.join(extra)}")
-        granted = asked or list(client.scopes)
-        token = secrets.token_urlsafe(32)
-        self.store.save_token(token, client.client_id, granted, self.store.clock() + self.token_lifetime)
-        return JSONResponse(
-            {
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": self.token_lifetime,
-                "scope": " ".join(granted),
-            },
-            headers={"Cache-Control": "no-store"},
-        )
-
-    def _list(self, request: Request, items: list[dict[str, Any]]) -> JSONResponse:
-        limit = self._limit(request)
-        cursor = request.query_params.get("cursor")
-        after = _decode_cursor(cursor) if cursor else ""
-        remaining = [item for item in items if item["id"] > after]
-        page = remaining[:limit]
-        more = len(remaining) > limit
-        return JSONResponse({"items": page, "nextCursor": _encode_cursor(page[-1]["id"]) if more else None})
+        return await issue_token(request, self.clients, self.store, self.token_lifetime)
 
     async def list_contact_lists(self, request: Request) -> Response:
         self._authorize(request, "contactlist:read")
         return self._list(request, self.store.contact_lists())
-
-    @staticmethod
-    def _found(item: dict[str, Any] | None, what: str, request: Request) -> JSONResponse:
-        if item is None:
-            raise Problem(404, "NOT_FOUND", f"{what} {request.path_params['list_id']} not found")
-        return JSONResponse(item)
 
     async def get_contact_list(self, request: Request) -> Response:
         self._authorize(request, "contactlist:read")
@@ -298,38 +207,25 @@ class Emulator:
 
     async def list_campaigns(self, request: Request) -> Response:
         self._authorize(request, "campaign:read")
-        limit = self._limit(request)
+        size = limit(request)
         cursor = request.query_params.get("cursor")
-        rows, more = self.store.page(_decode_cursor(cursor) if cursor else None, limit)
+        rows, more = self.store.page(decode_cursor(cursor) if cursor else None, size)
         return JSONResponse(
             {
                 "items": [self.store.view(r) for r in rows],
-                "nextCursor": _encode_cursor(rows[-1].id) if more and rows else None,
+                "nextCursor": encode_cursor(rows[-1].id) if more and rows else None,
             }
         )
 
     async def create_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
+        media_type(request, JSON)
         key = request.headers.get("idempotency-key")
         if key is not None and len(key) > 255:
             raise Problem(400, "VALIDATION_ERROR", "Idempotency-Key is longer than 255 characters")
-        async with self._lock:
-            if key and (first := self.store.remembered(key)) is not None:
-                return JSONResponse(
-                    first,
-                    status_code=201,
-                    headers={"ETag": f'"{first["version"]}"', "Location": f"/api/campaigns/{first['id']}"},
-                )
-            body = await self._json(request)
-            if not isinstance(body, dict):
-                raise Problem(400, "VALIDATION_ERROR", "the body must be a JSON object")
-            definition = self._validate(body)
-            self._check_references(definition)
-            name = body["name"]
-            if self.store.by_name(name) is not None:
-                raise Problem(409, "DUPLICATE_NAME", f"a campaign named {name!r} already exists")
-            row = self.store.create(name, definition, key)
-        return self._campaign_response(row, 201, Location=f"/api/campaigns/{row.id}")
+        _, view = self.tenant.create(key, parsed(await request.body()))
+        headers = {"ETag": f'"{view["version"]}"', "Location": f"/api/campaigns/{view['id']}"}
+        return JSONResponse(view, status_code=201, headers=headers)
 
     async def get_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:read")
@@ -337,58 +233,21 @@ class Emulator:
 
     async def update_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        patch = await self._json(request)
-        if not isinstance(patch, dict):
-            raise Problem(400, "VALIDATION_ERROR", "a merge patch must be a JSON object")
-        async with self._lock:
-            row = self._campaign(request)
-            self._check_if_match(request, row)
-            if "name" in patch and patch["name"] != row.name:
-                raise Problem(
-                    400,
-                    "VALIDATION_ERROR",
-                    "a campaign cannot be renamed",
-                    details=[{"field": "name", "message": "cannot change"}],
-                )
-            patch.pop("name", None)
-            merged = _merge_patch(row.definition, patch)
-            definition = self._validate({**merged, "name": row.name})
-            status = self.store.status(row, self.store.clock())
-            if status in ACTIVE:
-                changed = [f for f in LOCKED_FIELDS if definition.get(f) != row.definition.get(f)]
-                if changed:
-                    raise Problem(
-                        409,
-                        "CAMPAIGN_ACTIVE",
-                        f"cannot change {', '.join(changed)} while the campaign is {status}; stop it first",
-                    )
-            if any(f in patch for f in ("contactListId", "dnc")):
-                self._check_references(definition)
-            if definition != row.definition:
-                row = self.store.replace_definition(row, definition)
+        media_type(request, MERGE_PATCH)
+        patch = parsed(await request.body())()
+        matches, said = if_match(request)
+        row = self.tenant.update(request.path_params["campaign_id"], patch, matches, said)
         return self._campaign_response(row)
 
     async def delete_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        async with self._lock:
-            row = self._campaign(request)
-            self._check_if_match(request, row)
-            status = self.store.status(row, self.store.clock())
-            if status not in ("STOPPED", "ERROR", "COMPLETED"):
-                raise Problem(409, "INVALID_STATE", f"cannot delete a {status} campaign; stop it first")
-            self.store.delete(row.id)
+        matches, said = if_match(request)
+        self.tenant.delete(request.path_params["campaign_id"], matches, said)
         return Response(status_code=204)
 
     async def start_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        async with self._lock:
-            row = self._campaign(request)
-            status = self.store.status(row, self.store.clock())
-            if status not in ("STOPPED", "ERROR", "COMPLETED"):
-                raise Problem(409, "INVALID_STATE", f"cannot start a {status} campaign")
-            rule = next((f for f in self.faults.fail_start if fnmatch.fnmatchcase(row.name, f.pattern)), None)
-            failure = {"errorCode": rule.code, "errorMessage": rule.message} if rule else None
-            self.store.start(row, failure)
+        row = self.tenant.start(request.path_params["campaign_id"])
         return JSONResponse(
             {"id": row.id, "status": "QUEUED"},
             status_code=202,
@@ -397,12 +256,7 @@ class Emulator:
 
     async def stop_campaign(self, request: Request) -> Response:
         self._authorize(request, "campaign:write")
-        async with self._lock:
-            row = self._campaign(request)
-            status = self.store.status(row, self.store.clock())
-            if status not in ACTIVE:
-                raise Problem(409, "INVALID_STATE", f"cannot stop a {status} campaign")
-            self.store.stop(row)
+        row = self.tenant.stop(request.path_params["campaign_id"])
         return JSONResponse({"id": row.id, "status": "STOPPING"}, status_code=202)
 
     async def realtime(self, request: Request) -> Response:
@@ -424,10 +278,22 @@ def build(
     dialer: DialerModel | None = None,
     faults: Faults | None = None,
     seed: dict[str, Any] | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Emulator:
-    """An emulator over a store at ``db`` (a path or ':memory:'), seeded when new."""
+    """An emulator over a store at ``db`` (a path or ':memory:'), seeded when new.
+
+    ``clock`` is the tenant's wall clock; ``monotonic`` and ``sleep`` are the faults' (rate limit, latency).
+    """
     store = Store(db, clock=clock, lifecycle=lifecycle, dialer=dialer)
     if seed is not None or not store.is_seeded():
         data = seed or default_seed()
         store.seed(data.get("contactLists", []), data.get("dncLists", []))
-    return Emulator(store, clients=clients, token_lifetime=token_lifetime, faults=faults or Faults())
+    return Emulator(
+        store,
+        clients=clients,
+        token_lifetime=token_lifetime,
+        faults=faults or Faults(),
+        monotonic=monotonic,
+        sleep=sleep,
+    )

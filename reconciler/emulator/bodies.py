@@ -1,4 +1,9 @@
-"""Request bodies the emulator accepts, as cxone-api.yaml defines them (unknown fields ignored)."""
+"""Request bodies the emulator accepts, as cxone-api.yaml defines them (unknown fields ignored).
+
+Strict: JSON types must match the contract exactly. "5" is not an integer,
+0 and "yes" are not booleans, 5.0 is not an integer; such bodies get 400
+VALIDATION_ERROR like any other invalid field.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ Day = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
 
 class PacingIn(_In):

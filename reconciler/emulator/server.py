@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
 from reconciler.emulator.app import Emulator
+from reconciler.emulator.faults import DROP_CONNECTION
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -19,16 +22,53 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+class Hangup:
+    """ASGI wrapper: gives each request a way to drop its connection unanswered (the lose-responses fault)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.server: uvicorn.Server | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+
+            async def drop() -> None:
+                for connection in list(self.server.server_state.connections if self.server else ()):
+                    if getattr(connection, "client", None) == client:  # not every protocol has one
+                        connection.transport.abort()
+                await asyncio.sleep(0)  # let the server see the connection lost before the app returns
+
+            scope = {**scope, "extensions": {**(scope.get("extensions") or {}), DROP_CONNECTION: drop}}
+        await self.app(scope, receive, send)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host``:``port`` (OSError when the address is taken or unusable)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def server(emulator: Emulator, host: str, port: int, *, log_level: str = "warning") -> uvicorn.Server:
+    hangup = Hangup(emulator.app)
     config = uvicorn.Config(
-        emulator.app,
+        hangup,
         host=host,
         port=port,
         log_level=log_level,
         access_log=log_level in ("info", "debug"),
         lifespan="off",
     )
-    return uvicorn.Server(config)
+    hangup.server = uvicorn.Server(config)
+    return hangup.server
 
 
 class ServerThread:
