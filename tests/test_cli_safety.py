@@ -204,3 +204,36 @@ def test_a_server_repeating_its_cursor_is_a_clear_error_not_an_endless_plan(
     assert code == 1, out
     assert "the API returned the same nextCursor twice" in out
     assert loops[-1].pages == 2
+
+
+@pytest.mark.parametrize("mode", ["504", "drop"])
+@pytest.mark.parametrize(
+    "lost",
+    [
+        "POST /api/campaigns",
+        "POST /api/campaigns/*/start",
+        "PATCH /api/campaigns/*",
+        "POST /api/campaigns/*/stop",
+        "DELETE /api/campaigns/*",
+    ],
+)
+def test_apply_tells_the_truth_when_a_committed_write_loses_its_answer(
+    cli: InProcessCli, specs: Path, tmp_path: Path, lost: str, mode: str
+) -> None:
+    """The emulator's own fault (reconciler emulator --lose-responses 1 --lose-only ... --lose-as ...)."""
+    from reconciler.emulator.faults import Faults, LoseResponses
+
+    cli.emulator.faults = Faults(lose_responses=LoseResponses(nth=1, requests=lost, mode=mode))  # type: ignore[arg-type]
+    code, out = cli.run("apply", "--auto-approve", str(specs))  # create, then start
+    assert code == 0, out
+    assert "1 applied, 0 failed" in out
+    write_spec(specs, "a.yaml", spec_text("Alpha", "running", cpm=12))
+    code, out = cli.run("apply", "--auto-approve", str(specs))  # update
+    assert code == 0, out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = cli.run("apply", "--auto-approve", "--prune", "--force", "--allow-empty", str(empty))
+    assert code == 0, out  # stop, then delete
+    assert [entry.split()[0] for entry in cli.emulator.lost] == [lost.split()[0]]  # it really was lost
+    assert cli.campaigns() == {}
+    assert cli.run("plan", "--detailed-exitcode", "--allow-empty", str(empty))[0] == 0

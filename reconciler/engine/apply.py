@@ -219,12 +219,13 @@ class Executor:
     async def _stop_campaign(self, campaign_id: str, change: Change) -> LiveCampaign:
         try:
             await self._send(partial(self._tenant.stop, campaign_id), write=True)
-        except Conflict:
+        except (Conflict, TransientError):
+            # Stopped by someone else, or our own stop whose answer was lost: judge by what is live.
             current = await self._send(partial(self._tenant.campaign, campaign_id))
             if current.status in ACTIVE:
                 raise
             if current.status in SETTLED:
-                return current  # stopped by someone else meanwhile: converged
+                return current
         acknowledged = self._runtime.monotonic()
         return await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=(), since=acknowledged)
 
@@ -233,11 +234,11 @@ class Executor:
             await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
         try:
             await self._send(partial(self._tenant.start, campaign_id), write=True)
-        except Conflict:
+        except (Conflict, TransientError):
+            # Started by someone else, or our own start whose answer was lost: judge by what is live.
             current = await self._send(partial(self._tenant.campaign, campaign_id))
             if current.status not in ACTIVE:
                 raise
-            # started by someone else meanwhile (or our own start whose answer was lost): wait for it
         acknowledged = self._runtime.monotonic()
         final = await self._waiter.wait(
             campaign_id,
