@@ -145,7 +145,7 @@ def test_the_emulator_command_drops_connections_without_a_traceback() -> None:
 @pytest.mark.parametrize("flags", [["--lose-as", "drop"], ["--lose-every", "3"], ["--lose-only", "PATCH *"]])
 def test_lose_flags_without_lose_responses_are_a_usage_error(flags: list[str]) -> None:
     result = CliRunner().invoke(main, ["emulator", *flags])
-    assert result.exit_code == 2
+    assert result.exit_code == 64  # EX_USAGE
     assert f"{flags[0]} needs --lose-responses NTH" in result.output
 
 
