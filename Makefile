@@ -35,9 +35,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## schema: regenerate schemas/campaign.schema.json from the models
+## schema: regenerate schemas/campaign.schema.json and schemas/targets.schema.json from the models
 schema: $(STAMP)
 	$(BIN)/python -m reconciler.spec.schema > schemas/campaign.schema.json
+	$(BIN)/python -m reconciler.targets > schemas/targets.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
