@@ -3,7 +3,7 @@
 Each module registers its commands on the one group, ``main``.
 """
 
-from reconciler.cli import emulator, engine, operate, specs, targets
+from reconciler.cli import emulator, engine, github, operate, specs, targets
 from reconciler.cli.base import main
 
-__all__ = ["emulator", "engine", "main", "operate", "specs", "targets"]
+__all__ = ["emulator", "engine", "github", "main", "operate", "specs", "targets"]
