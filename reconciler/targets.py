@@ -152,9 +152,9 @@ class TargetSpec(BaseModel):
         return f"cxone-{self.name}"
 
     @property
-    def plan_environment(self) -> str:
-        """The unprotected GitHub environment whose secrets are this target's read-only credentials."""
-        return f"cxone-{self.name}-plan"
+    def readonly_environment(self) -> str:
+        """The unprotected GitHub environment whose secrets are read-only credentials (plan, drift)."""
+        return f"cxone-{self.name}-readonly"
 
 
 class TargetsFile(BaseModel):
@@ -308,7 +308,7 @@ def listing(loaded: tuple[Path, TargetsFile] | None, environ: Mapping[str, str])
                 "clientSecretEnv": "CXONE_CLIENT_SECRET",
                 "provider": environ.get("CXONE_PROVIDER") or None,
                 "environment": f"cxone-{IMPLICIT_NAME}",
-                "planEnvironment": f"cxone-{IMPLICIT_NAME}-plan",
+                "readOnlyEnvironment": f"cxone-{IMPLICIT_NAME}-readonly",
             }
         ]
         return {"formatVersion": 1, "file": None, "targets": rows}
@@ -323,7 +323,7 @@ def listing(loaded: tuple[Path, TargetsFile] | None, environ: Mapping[str, str])
             "clientSecretEnv": t.clientSecretEnv,
             "provider": t.provider,
             "environment": t.environment,
-            "planEnvironment": t.plan_environment,
+            "readOnlyEnvironment": t.readonly_environment,
         }
         for t in targets.targets
     ]

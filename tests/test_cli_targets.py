@@ -187,7 +187,7 @@ def test_targets_json_drives_a_ci_matrix(repo: Repo) -> None:
         "clientSecretEnv": "CXONE_EMEA_CLIENT_SECRET",
         "provider": None,
         "environment": "cxone-emea",
-        "planEnvironment": "cxone-emea-plan",
+        "readOnlyEnvironment": "cxone-emea-readonly",
     }
     assert [(t["name"], t["provider"]) for t in listing["targets"]] == [("emea", None), ("us", "cxone-acd")]
     assert "s3cret" not in out

@@ -42,7 +42,7 @@ def test_a_valid_file_gives_each_target_normalised() -> None:
         "campaigns/emea",
     )
     assert (emea.tokenUrl, emea.scope, emea.provider) == (None, None, None)
-    assert (emea.environment, emea.plan_environment) == ("cxone-emea", "cxone-emea-plan")
+    assert (emea.environment, emea.readonly_environment) == ("cxone-emea", "cxone-emea-readonly")
     assert us.tokenUrl == "https://auth.example.com/token"
     assert us.provider == "cxone-acd"
 

@@ -22,7 +22,7 @@ def targets(fmt: str) -> None:
 
     `--format json` drives a CI matrix: per target its name, campaigns folder,
     the variables its credentials are read from and its GitHub environments
-    (`environment`: protected, write-capable secrets; `planEnvironment`: read-only ones).
+    (`environment`: protected, write-capable secrets; `readOnlyEnvironment`: read-only ones).
     """
     listing = targets_listing(load_targets(), os.environ)
     if fmt == "json":
