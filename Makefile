@@ -31,6 +31,9 @@ e2e: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests bench
 	$(BIN)/ruff format --check reconciler tests bench
+	$(BIN)/zizmor --offline --quiet .github/workflows action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
