@@ -31,13 +31,17 @@ e2e: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests bench
 	$(BIN)/ruff format --check reconciler tests bench
+	$(BIN)/zizmor --offline --quiet .github/workflows action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## schema: regenerate schemas/campaign.schema.json from the models
+## schema: regenerate schemas/campaign.schema.json and schemas/targets.schema.json from the models
 schema: $(STAMP)
 	$(BIN)/python -m reconciler.spec.schema > schemas/campaign.schema.json
+	$(BIN)/python -m reconciler.targets > schemas/targets.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

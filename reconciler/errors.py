@@ -17,6 +17,7 @@
     │       └── CircuitOpen              the breaker refuses to send
     ├── OperationFailed                  a campaign did not reach its target status
     ├── Interrupted                      SIGINT / SIGTERM during apply
+    ├── GitHubError                      the GitHub REST API (CI comments, drift issues) failed
     └── PolicyError                      exit 3: refused by policy
         ├── StalePlan                    saved plan no longer matches the tenant
         ├── OwnershipConflict            a spec names a campaign we do not own
@@ -141,6 +142,10 @@ class OperationFailed(ReconcilerError):
 
 class Interrupted(ReconcilerError):
     """The run was interrupted by SIGINT or SIGTERM."""
+
+
+class GitHubError(ReconcilerError):
+    """GitHub's REST API refused or failed a request (a plan comment, a drift issue)."""
 
 
 class PolicyError(ReconcilerError):

@@ -139,12 +139,15 @@ def _acd_target(env: Mapping[str, str], base: str, *, sandbox: Path, rate_limit:
         if url:
             check_url(name, url)
     shown = base or auth or "https://cxone.niceincontact.com"
+    token_url = (env.get("CXONE_TOKEN_URL") or "").strip() or f"{auth or shown}/auth/token"
+    check_url("CXONE_TOKEN_URL", token_url)
     return Target(
         base_url=shown,
-        client_id=env.get("CXONE_ACCESS_KEY_ID", ""),
-        client_secret=SecretStr(""),  # the provider reads its access key itself
-        token_url=f"{auth or shown}/auth/token",
-        scope="",
+        # the provider reads its access key itself; an OAuth client is optional (Basic client auth)
+        client_id=env.get("CXONE_CLIENT_ID", ""),
+        client_secret=SecretStr(env.get("CXONE_CLIENT_SECRET", "")),
+        token_url=token_url,
+        scope=env.get("CXONE_SCOPE", ""),
         rate_limit=rate_limit,
         provider="cxone-acd",
     )

@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.errors import ReconcilerError, SpecError
+from reconciler.errors import ConfigError, ReconcilerError, SpecError
 from reconciler.runtime import Runtime
 from reconciler.session import open_tenant
 from reconciler.settings import Target, from_env
 from reconciler.spec.loader import LoadResult, load, require_specs
+from reconciler.targets import IMPLICIT_NAME, TARGETS_FILE, TargetSpec, find_target, load_targets, target_env
 from reconciler.tenant import Tenant
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -121,6 +122,49 @@ class Group(click.Group):
             raise
 
 
+def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(dict)[str(param.name)] = value
+
+
+def target_options(func: F) -> F:
+    """``--target`` and where the selected target's credentials are: kept in ``ctx.obj`` by callbacks."""
+    options = [
+        click.option(
+            "--target",
+            "target_name",
+            metavar="NAME",
+            envvar="RECONCILER_TARGET",
+            expose_value=False,
+            callback=_remember,
+            help="The targets.yaml target to act on (its API, credentials and campaigns folder); "
+            "default $RECONCILER_TARGET. Without targets.yaml the only target is 'default'.",
+        ),
+        click.option(
+            "--client-id-env",
+            "client_id_env",
+            metavar="NAME",
+            envvar="RECONCILER_CLIENT_ID_ENV",
+            expose_value=False,
+            callback=_remember,
+            help="The environment variable holding the target's client id (instead of the one "
+            "targets.yaml names; CI hands read-only and write-capable credentials over this way).",
+        ),
+        click.option(
+            "--client-secret-env",
+            "client_secret_env",
+            metavar="NAME",
+            envvar="RECONCILER_CLIENT_SECRET_ENV",
+            expose_value=False,
+            callback=_remember,
+            help="The environment variable holding the target's client secret.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Trace HTTP calls (redacted) on stderr.")
 @click.option(
@@ -135,6 +179,7 @@ class Group(click.Group):
 )
 @click.option("--token-url", metavar="URL", help="Overrides CXONE_TOKEN_URL.")
 @click.option("--scope", metavar="SCOPES", help="Overrides CXONE_SCOPE (space-separated).")
+@target_options
 @click.version_option(package_name="cxone-reconciler")
 @click.pass_context
 def main(
@@ -184,9 +229,46 @@ def current_runtime() -> Runtime:
 
 
 def current_target() -> Target:
-    obj = click.get_current_context().find_root().obj or {}
-    env = {**os.environ, **obj.get("overrides", {})}
-    return from_env(env, rate_limit=obj.get("rate_limit"), strict=True)
+    """The target of this command: ``--target`` (or the CXONE_* variables), then the flag overrides."""
+    obj = _obj()
+    selected = selected_target()
+    if selected is None and "target_name" not in obj and TARGETS_FILE.exists():
+        raise ConfigError(
+            f"{TARGETS_FILE} names the targets of this repository; pick one with --target NAME",
+            hint="`reconciler targets` lists them (or set RECONCILER_TARGET)",
+        )
+    env = target_env(
+        selected,
+        os.environ,
+        client_id_env=obj.get("client_id_env"),
+        client_secret_env=obj.get("client_secret_env"),
+    )
+    return from_env({**env, **obj.get("overrides", {})}, rate_limit=obj.get("rate_limit"), strict=True)
+
+
+def selected_target() -> TargetSpec | None:
+    """The targets.yaml entry ``--target`` names; None for the implicit target (the CXONE_* variables)."""
+    obj = _obj()
+    name: str | None = obj.get("target_name")
+    if name is None:
+        return None
+    loaded = load_targets()
+    if loaded is None:
+        if name == IMPLICIT_NAME:
+            return None
+        raise ConfigError(
+            f"no target {name!r}: there is no {TARGETS_FILE} here, so the only target is {IMPLICIT_NAME!r} "
+            "(the CXONE_* variables, or the embedded sandbox)",
+            hint=f"run from the repository root that holds {TARGETS_FILE}, or drop --target",
+        )
+    path, targets = loaded
+    return find_target(targets, name, path)
+
+
+def default_paths() -> list[str]:
+    """Where specs are when no path is given: the selected target's campaigns folder, else campaigns/."""
+    selected = selected_target()
+    return [selected.campaigns] if selected is not None else list(DEFAULT_PATHS)
 
 
 def load_specs(
@@ -197,7 +279,8 @@ def load_specs(
     Paths that hold no campaign at all are an error (a wrong path far more often
     than an intent), unless ``allow_empty``.
     """
-    where = list(paths) or list(DEFAULT_PATHS)
+    defaults = default_paths()  # resolves --target even when paths are given: a typo is an error
+    where = list(paths) or defaults
     result = load(where)
     empty = require_specs(result, where, allow_empty=allow_empty)
     if empty is not None:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from reconciler.cli.base import DEFAULT_PATHS, handled, main, style
+from reconciler.cli.base import default_paths, handled, main, style
 from reconciler.spec import report
 from reconciler.spec.loader import load, require_specs
 
@@ -28,7 +28,8 @@ from reconciler.spec.loader import load, require_specs
 @handled
 def validate(paths: tuple[str, ...], fmt: str, allow_empty: bool) -> None:
     """Check spec files offline (default: campaigns/)."""
-    where = list(paths) or list(DEFAULT_PATHS)
+    defaults = default_paths()  # resolves --target even when paths are given: a typo is an error
+    where = list(paths) or defaults
     result = load(where)
     empty = require_specs(result, where, allow_empty=allow_empty)
     if empty is not None:
