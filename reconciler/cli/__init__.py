@@ -3,7 +3,7 @@
 Each module registers its commands on the one group, ``main``.
 """
 
-from reconciler.cli import emulator, engine, operate, specs
+from reconciler.cli import emulator, engine, operate, serve, specs
 from reconciler.cli.base import main
 
-__all__ = ["emulator", "engine", "main", "operate", "specs"]
+__all__ = ["emulator", "engine", "main", "operate", "serve", "specs"]
