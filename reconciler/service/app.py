@@ -114,19 +114,23 @@ def build_app(controller: Controller, operations: Operations | None = None) -> S
     async def campaigns(request: Request) -> Response:
         who(request)
         snapshot = await controller.current()
-        suspensions = {n: controller.suspension_json(n) for n in controller.state.suspensions()}
-        errors = controller.state.errors()
-        rows = [
-            campaign_json(
-                name,
-                snapshot,
-                suspension=suspensions.get(name),
-                error=errors[name][0] if name in errors else None,
-                realtime=controller.realtime.get(name),
-            )
-            for name in snapshot.names()
-        ]
-        return JSONResponse({"campaigns": rows})
+        key = controller.views_key(snapshot)
+        rendered = controller.rendered
+        if rendered is None or rendered[0] != key:
+            suspensions = {n: controller.suspension_json(n) for n in controller.state.suspensions()}
+            errors = controller.state.errors()
+            rows = [
+                campaign_json(
+                    name,
+                    snapshot,
+                    suspension=suspensions.get(name),
+                    error=errors[name][0] if name in errors else None,
+                    realtime=controller.realtime.get(name),
+                )
+                for name in snapshot.names()
+            ]
+            rendered = controller.rendered = (key, bytes(JSONResponse({"campaigns": rows}).body))
+        return Response(rendered[1], media_type="application/json")
 
     async def one(request: Request, name: str) -> Response:
         snapshot = await controller.current()

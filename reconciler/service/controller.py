@@ -65,6 +65,9 @@ class Controller:
         self.cycle_lock = asyncio.Lock()
         self.realtime: dict[str, dict[str, Any]] = {}
         """The last realtime figures seen per campaign (as the API shows them)."""
+        self.realtime_seen = 0
+        self.rendered: tuple[tuple[int, int, int, int], bytes] | None = None
+        """GET /api/v1/campaigns as last rendered, and what it was rendered from."""
         client = getattr(tenant, "client", None)
         breaker = getattr(client, "breaker", None)
         if breaker is not None:
@@ -127,6 +130,14 @@ class Controller:
         for name, live in self.snapshot.live.items():
             if live.owned:
                 self.metrics.calls_per_minute.labels(name).set(live.definition["pacing"]["callsPerMinute"])
+
+    def views_key(self, snapshot: Snapshot) -> tuple[int, int, int, int]:
+        """Changes when anything GET /api/v1/campaigns shows may have changed."""
+        return (snapshot.generation, snapshot.revision, self.state.revision, self.realtime_seen)
+
+    def saw_realtime(self, name: str, figures: dict[str, Any]) -> None:
+        self.realtime[name] = figures
+        self.realtime_seen += 1
 
     def suspension_json(self, name: str) -> dict[str, Any] | None:
         found = self.state.suspensions().get(name)

@@ -89,18 +89,19 @@ class Supervisor:
             for name in [n for n in due if n not in current]:
                 del due[name]
             for name, target in current.items():
-                when = due.setdefault(name, now)
+                # a campaign's first round falls anywhere in its first interval: no herd at start-up
+                when = due.setdefault(name, now + target.rules.interval * runtime.random())
                 if when <= now and name not in self._inflight:
                     self.lateness.append(now - when)
                     interval = target.rules.interval
                     due[name] = when + interval if now - when < interval else now + interval
                     self._inflight[name] = asyncio.create_task(self._pace(target))
             upcoming = min(due.values(), default=now + PACING_TICK)
-            await runtime.sleep(min(PACING_TICK, max(0.01, upcoming - now)))
+            await runtime.sleep(min(PACING_TICK, max(0.05, upcoming - now)))
 
     async def _pace(self, target: Paced) -> None:
         try:
-            await pace(self.controller, target, dry_run=False)
+            await pace(self.controller, target, dry_run=False, fresh=False)
         except Problem as skipped:
             log(logging.INFO, f"pacing skipped: {skipped.message}", campaign=target.name)
         except Exception as bug:  # a bug in one round is logged; the campaign is paced again next interval

@@ -7,6 +7,7 @@ be read is left alone, as `pace` leaves it.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,14 +68,23 @@ def check(controller: Controller, name: str) -> Paced:
 
 
 async def pace(
-    controller: Controller, target: Paced, *, dry_run: bool, actor: str = "reconciler"
+    controller: Controller, target: Paced, *, dry_run: bool, actor: str = "reconciler", fresh: bool = True
 ) -> dict[str, Any]:
-    """One round; the decision as `pace --format json` prints it, with its time."""
+    """One round; the decision as `pace --format json` prints it, with its time.
+
+    ``fresh`` reads the campaign first (pace now); the loop (``fresh=False``) takes it from the
+    last read, kept current by its own changes, so a round costs one realtime read. A campaign
+    changed by someone else meanwhile is refused by its revision (412) and read again.
+    """
     tenant, now = controller.tenant, controller.now()
+    known = controller.snapshot.live.get(target.name) if controller.snapshot is not None else None
     try:
-        campaign, figures = await aio.pair(
-            tenant.campaign(target.campaign_id), tenant.realtime(target.campaign_id)
-        )
+        if fresh or known is None or known.id != target.campaign_id:
+            campaign, figures = await aio.pair(
+                tenant.campaign(target.campaign_id), tenant.realtime(target.campaign_id)
+            )
+        else:
+            campaign, figures = known, await tenant.realtime(target.campaign_id)
     except NotFound:
         raise Problem(409, "NOT_RUNNING", f"{target.name} no longer exists in the tenant") from None
     except ApiError as error:
@@ -95,7 +105,7 @@ async def pace(
         "totalCalls": figures.total_calls,
         "at": iso(now),
     }
-    controller.realtime[target.name] = seen
+    controller.saw_realtime(target.name, seen)
     controller.state.add_sample(
         target.name,
         at=now,
@@ -118,6 +128,10 @@ async def pace(
             updated = await tenant.update(campaign.id, fields, revision=campaign.revision)
         except PreconditionFailed:
             reason += "; not applied: the campaign changed meanwhile, next round decides again"
+            with contextlib.suppress(ApiError):
+                changed_meanwhile = await tenant.campaign(campaign.id)
+                if controller.snapshot is not None:
+                    controller.snapshot.put(changed_meanwhile)
         except ApiError as error:
             reason += f"; not applied: {error}"
         else:

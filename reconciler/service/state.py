@@ -121,6 +121,8 @@ class State:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
+        self.revision = 0
+        """Counts changes to suspensions and campaign errors (what the campaign views show)."""
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -197,6 +199,7 @@ class State:
     # suspensions
 
     def suspend(self, name: str, reason: str, actor: str, *, at: float) -> Suspension:
+        self.revision += 1
         self._run(
             "INSERT OR REPLACE INTO suspensions (name, reason, actor, at) VALUES (?, ?, ?, ?)",
             (name, reason, actor, at),
@@ -204,6 +207,7 @@ class State:
         return Suspension(name, reason, actor, at)
 
     def resume(self, name: str) -> None:
+        self.revision += 1
         self._run("DELETE FROM suspensions WHERE name = ?", (name,))
 
     def suspensions(self) -> dict[str, Suspension]:
@@ -328,11 +332,13 @@ class State:
         return None if row is None else Cycle(*row)
 
     def set_error(self, name: str, message: str, *, at: float) -> None:
+        self.revision += 1
         self._run(
             "INSERT OR REPLACE INTO campaign_errors (name, message, at) VALUES (?, ?, ?)", (name, message, at)
         )
 
     def clear_error(self, name: str) -> None:
+        self.revision += 1
         self._run("DELETE FROM campaign_errors WHERE name = ?", (name,))
 
     def errors(self) -> dict[str, tuple[str, float]]:

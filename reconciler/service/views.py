@@ -8,6 +8,7 @@ snapshot. Suspensions and errors override drift when a campaign is shown
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from reconciler.tenant import Action, LiveCampaign
 __all__ = ["ORPHANED", "Drift", "Snapshot", "campaign_json", "drift_of", "iso"]
 
 ORPHANED = "<orphaned>"
+_GENERATIONS = itertools.count(1)
 
 
 def iso(epoch: float | None) -> str | None:
@@ -57,6 +59,10 @@ class Snapshot:
     live: dict[str, LiveCampaign]
     at: float
     drift: dict[str, Drift] = field(default_factory=dict)
+    revision: int = 0
+    """Counts changes since the read, so what is rendered from it can be cached."""
+    generation: int = field(default_factory=lambda: next(_GENERATIONS))
+    """Tells snapshots apart (an ``id`` may be reused once one is dropped)."""
 
     @classmethod
     def of(cls, specs: Iterable[Campaign], live: Sequence[LiveCampaign], *, at: float) -> Snapshot:
@@ -80,6 +86,7 @@ class Snapshot:
         """One campaign read again (after an operation or a pacing change)."""
         self.live[campaign.name] = campaign
         self.recompute([campaign.name])
+        self.revision += 1
 
     def known(self, name: str) -> bool:
         return name in self.drift
