@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit e2e schema bench emulator clean fresh-clone
+.PHONY: demo test lint typecheck unit e2e schema bench emulator serve clean fresh-clone
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -48,6 +48,13 @@ bench: $(STAMP)
 
 emulator: $(STAMP)
 	$(BIN)/reconciler emulator
+
+## serve: the control service on the sandbox at http://127.0.0.1:8080 (mints an operator token on first run)
+serve: $(STAMP)
+	@test -f .reconciler/tokens.yaml || { \
+	  echo "Operator token (shown once; only its hash is kept in .reconciler/tokens.yaml):"; \
+	  $(BIN)/reconciler serve token make-serve --role operator --tokens .reconciler/tokens.yaml; }
+	$(BIN)/reconciler serve --tokens .reconciler/tokens.yaml
 
 ## fresh-clone: clone HEAD into an empty temporary folder and run make test there (hermetic build check)
 fresh-clone:

@@ -153,14 +153,20 @@ def served(emulator: Emulator) -> Iterator[Tenant]:
 
 
 @contextmanager
-def spawned(args: list[str], env: dict[str, str], *, limit: float = 30.0) -> Iterator[subprocess.Popen[str]]:
+def spawned(
+    args: list[str], env: dict[str, str | None], *, limit: float = 30.0
+) -> Iterator[subprocess.Popen[str]]:
     """`python -m reconciler ARGS` in a child process, killed if it outlives ``limit`` seconds."""
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
+        env={
+            name: value
+            for name, value in {**os.environ, **env, "PYTHONUNBUFFERED": "1"}.items()
+            if value is not None  # None removes a variable
+        },
     )
     watchdog = threading.Timer(limit, process.kill)
     watchdog.start()

@@ -3,7 +3,18 @@
 Each module registers its commands on the one group, ``main``.
 """
 
-from reconciler.cli import drift, emulator, engine, export, github, operate, specs, targets
+from reconciler.cli import drift, emulator, engine, export, github, operate, serve, specs, targets
 from reconciler.cli.base import main
 
-__all__ = ["drift", "emulator", "engine", "export", "github", "main", "operate", "specs", "targets"]
+__all__ = [
+    "drift",
+    "emulator",
+    "engine",
+    "export",
+    "github",
+    "main",
+    "operate",
+    "serve",
+    "specs",
+    "targets",
+]

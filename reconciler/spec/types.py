@@ -119,6 +119,9 @@ def _schema(pattern: str) -> WithJsonSchema:
     )
 
 
+parse_duration = _parser(DURATION_PATTERN, "use a number followed by ms, s, m or h, e.g. '3s'")
+"""Seconds from a duration as specs write it ('500ms', '3s', '10m', '1h'); ValueError otherwise."""
+
 _AS_WRITTEN = PlainSerializer(format_duration, return_type=str)
 _UNITS = "use a number followed by ms, s, m or h, e.g. '3s'"
 Duration = Annotated[

@@ -1,0 +1,1 @@
+"""`reconciler serve`: the campaign control service on the engine and the tenant interface."""
