@@ -127,7 +127,13 @@ class Group(click.Group):
     "--rate-limit",
     type=click.FloatRange(0),
     default=None,
-    help="Requests per second to the CXone API (default $CXONE_RATE_LIMIT or 20; 0 = off).",
+    help="Most requests per second to the CXone API (default $CXONE_RATE_LIMIT, else none: "
+    "start at 20 and find the tenant's limit); 0 = off.",
+)
+@click.option(
+    "--no-adaptive",
+    is_flag=True,
+    help="Pin the rate at --rate-limit (default 20) instead of raising it until the API answers 429.",
 )
 @click.option("--api-base", metavar="URL", help="Overrides CXONE_API_BASE.")
 @click.option(
@@ -141,6 +147,7 @@ def main(
     ctx: click.Context,
     verbose: bool,
     rate_limit: float | None,
+    no_adaptive: bool,
     api_base: str | None,
     client_id: str | None,
     token_url: str | None,
@@ -154,6 +161,7 @@ def main(
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     ctx.obj["rate_limit"] = rate_limit
+    ctx.obj["adaptive"] = not no_adaptive
     flags = {
         "CXONE_API_BASE": api_base,
         "CXONE_CLIENT_ID": client_id,
@@ -186,7 +194,7 @@ def current_runtime() -> Runtime:
 def current_target() -> Target:
     obj = click.get_current_context().find_root().obj or {}
     env = {**os.environ, **obj.get("overrides", {})}
-    return from_env(env, rate_limit=obj.get("rate_limit"), strict=True)
+    return from_env(env, rate_limit=obj.get("rate_limit"), adaptive=obj.get("adaptive", True), strict=True)
 
 
 def load_specs(paths: tuple[str, ...], *, echo_warnings: bool = True) -> LoadResult:
