@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import os
 import signal
@@ -200,6 +201,9 @@ def current_target() -> Target:
 def load_specs(paths: tuple[str, ...], *, echo_warnings: bool = True) -> LoadResult:
     """Load specs; errors raise SpecError, warnings go to stderr unless the caller shows them."""
     result = load(list(paths) or list(DEFAULT_PATHS))
+    # The specs live until the command ends: the cycle collector need not scan them again
+    # (10,000 specs made each of its full passes cost ~0.3 s in plan and apply).
+    gc.freeze()
     if not result.valid:
         raise SpecError(
             f"{len(result.errors)} error(s) in the spec files; fix them and run again",
