@@ -39,6 +39,20 @@ def sandbox_transport(target: Target) -> httpx.AsyncBaseTransport:
     return httpx.ASGITransport(app=emulator.app)
 
 
+def resilience_config(target: Target) -> ResilienceConfig:
+    """The target's rate settings over the defaults: a set rate is the start and the ceiling."""
+    default = ResilienceConfig()
+    if target.sandbox:  # in process there is no network to be polite to
+        return dataclasses.replace(default, rate_per_second=0)
+    limit = target.rate_limit
+    return dataclasses.replace(
+        default,
+        rate_per_second=default.rate_per_second if limit is None else limit,
+        rate_ceiling=limit,
+        adaptive=target.adaptive,
+    )
+
+
 @asynccontextmanager
 async def connect(
     target: Target,
@@ -49,10 +63,7 @@ async def connect(
 ) -> AsyncIterator[CxoneClient]:
     runtime = runtime or Runtime()
     if config is None:
-        # In process there is no network to be polite to.
-        config = dataclasses.replace(
-            ResilienceConfig(), rate_per_second=0 if target.sandbox else target.rate_limit
-        )
+        config = resilience_config(target)
     if transport is None and target.sandbox is not None:
         transport = sandbox_transport(target)
     auth = ClientCredentials(

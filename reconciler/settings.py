@@ -41,7 +41,11 @@ class Target:
     token_url: str
     scope: str
     sandbox: Path | None = None
-    rate_limit: float = 20.0
+    rate_limit: float | None = None
+    """Requests/s the user set (CXONE_RATE_LIMIT, --rate-limit): the adaptive rate's start and
+    ceiling, the fixed rate without ``adaptive``; 0 = no limit; None = not set (start at the default)."""
+    adaptive: bool = True
+    """Find the tenant's budget by itself (--no-adaptive pins the rate)."""
     provider: str = "cxone-campaigns"
     """Which API the tenant speaks: one of ``PROVIDERS``."""
 
@@ -69,6 +73,7 @@ def from_env(
     *,
     sandbox: Path = SANDBOX_PATH,
     rate_limit: float | None = None,
+    adaptive: bool = True,
     strict: bool = False,
 ) -> Target:
     """CXONE_* variables select a tenant; with no target setting at all, the sandbox.
@@ -101,6 +106,7 @@ def from_env(
             scope=env.get("CXONE_SCOPE", ALL_SCOPES),
             sandbox=sandbox,
             rate_limit=limit,
+            adaptive=adaptive,
         )
     check_url("CXONE_API_BASE", base)
     missing = [name for name in ("CXONE_CLIENT_ID", "CXONE_CLIENT_SECRET") if not env.get(name)]
@@ -118,10 +124,11 @@ def from_env(
         token_url=token_url,
         scope=env.get("CXONE_SCOPE", ALL_SCOPES),
         rate_limit=limit,
+        adaptive=adaptive,
     )
 
 
-def _acd_target(env: Mapping[str, str], base: str, *, sandbox: Path, rate_limit: float) -> Target:
+def _acd_target(env: Mapping[str, str], base: str, *, sandbox: Path, rate_limit: float | None) -> Target:
     """A business unit through the ACD API (its settings are read by the provider), or its sandbox."""
     auth = (env.get("CXONE_AUTH_BASE") or "").strip().rstrip("/")
     if not base and not auth and not any(env.get(name) for name in ACD_SETTINGS):
@@ -184,8 +191,10 @@ def check_url(name: str, url: str) -> None:
         )
 
 
-def _rate(env: Mapping[str, str]) -> float:
-    raw = env.get("CXONE_RATE_LIMIT", "20")
+def _rate(env: Mapping[str, str]) -> float | None:
+    raw = env.get("CXONE_RATE_LIMIT")
+    if raw is None:
+        return None
     try:
         value = float(raw)
     except ValueError:

@@ -477,7 +477,7 @@ async def test_the_token_bucket_spaces_requests(
 
     mock.get("/api/campaigns/CMP-000001").mock(side_effect=record)
     start = clock.now
-    async with make_client(clock, rate_per_second=10, burst=2) as client:
+    async with make_client(clock, rate_per_second=10, burst=2, adaptive=False) as client:
         await asyncio.gather(*(client.get_campaign("CMP-000001") for _ in range(12)))
     # 12 requests at 10/s after a burst of 2: the last leaves 1 s after the start
     assert len(sent_at) == 12

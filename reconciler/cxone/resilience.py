@@ -19,6 +19,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from reconciler.cxone.adaptive import AdaptiveRate
 from reconciler.cxone.errors import after_attempts, error_from_response, error_from_transport
 from reconciler.errors import ApiError, BadEndpoint, CircuitOpen, RateLimited, TransientError, Unreachable
 from reconciler.runtime import Runtime
@@ -54,7 +55,20 @@ class ResilienceConfig:
     max_rate_limited: int = 8
     """How many 429s one request may ride out."""
     rate_per_second: float = 20.0
+    """The client-side rate a run starts at (the fixed rate without ``adaptive``); 0 = no limit."""
     burst: int = 10
+    adaptive: bool = True
+    """Raise the rate while requests succeed, cut it on a 429 (``cxone/adaptive.py``)."""
+    rate_ceiling: float | None = None
+    """The adaptive rate never goes above this (``--rate-limit``); None = no ceiling."""
+    rate_floor: float = 1.0
+    """Nor below this, however many 429s."""
+    rate_slow_start_step: float = 0.5
+    """Until the first 429: requests/s added by each success that waited for the limiter."""
+    rate_increase: float = 3.0
+    """After it: requests/s added per second of successes at the limit."""
+    rate_decrease: float = 0.7
+    """A 429 multiplies the rate by this (once per congestion event)."""
     breaker_window: int = 20
     breaker_min_calls: int = 10
     breaker_failure_ratio: float = 0.8
@@ -109,17 +123,34 @@ class TokenBucket:
         self._stamp = runtime.monotonic()
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def set_rate(self, rate: float) -> None:
+        """From now on, ``rate`` per second (tokens earned so far were earned at the old rate)."""
+        if self._rate > 0:
+            self._refill()
+        self._stamp = self._runtime.monotonic()
+        self._rate = rate
+
+    def _refill(self) -> None:
+        now = self._runtime.monotonic()
+        self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
+        self._stamp = now
+
+    async def acquire(self) -> bool:
+        """Take a token, waiting for one if need be; whether the caller had to wait (or queue)."""
         if self._rate <= 0:
-            return
+            return False
+        waited = self._lock.locked()
         async with self._lock:
             while True:
-                now = self._runtime.monotonic()
-                self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
-                self._stamp = now
+                self._refill()
                 if self._tokens >= 1 - 1e-9:  # float noise must not starve a caller
                     self._tokens = max(0.0, self._tokens - 1)
-                    return
+                    return waited
+                waited = True
                 await self._runtime.sleep(max(0.001, (1 - self._tokens) / self._rate))
 
 
@@ -216,7 +247,7 @@ class CircuitBreaker:
 
 
 class Resilient:
-    """Gate, token bucket, circuit breaker and retries around one request.
+    """Gate, token bucket (at the adaptive rate), circuit breaker and retries around one request.
 
     Each send is one attempt, numbered for the trace. 5xx answers and
     dropped connections use up the ``max_attempts`` budget (and are retried
@@ -231,6 +262,11 @@ class Resilient:
         self.runtime = runtime
         self.gate = RetryGate(runtime)
         self.bucket = TokenBucket(config.rate_per_second, config.burst, runtime)
+        self.adaptive = (
+            AdaptiveRate(config, self.bucket, runtime.monotonic)
+            if config.adaptive and config.rate_per_second > 0
+            else None
+        )
         self.breaker = CircuitBreaker(config, runtime)
         self.rate_limited = 0
         """429 answers received (each held every request until its Retry-After)."""
@@ -244,13 +280,15 @@ class Resilient:
         for attempt in itertools.count(1):
             ATTEMPT.set(attempt)
             await self.gate.wait()
-            await self.bucket.acquire()
+            waited = await self.bucket.acquire()
+            await self.gate.wait()  # a 429 may have come while this request waited for its token
             self.breaker.before_request()
             started = self.runtime.monotonic()
             try:
                 response = await request()
             except RateLimited as exc:  # the token endpoint asks to wait
                 self.breaker.record(True)
+                self._throttled(started)
                 wait = exc.retry_after
             except (httpx.TransportError, TransientError) as exc:
                 failure, unsent = self._failure(exc, what, attempt, started)
@@ -276,6 +314,8 @@ class Resilient:
                 raise
             else:
                 status = response.status_code
+                if status < 500 and status != 429 and self.adaptive is not None:
+                    self.adaptive.succeeded(waited=waited)
                 if status < 400:
                     self.breaker.record(True)
                     return response
@@ -288,10 +328,15 @@ class Resilient:
                         continue
                     raise error
                 self.breaker.record(True)
+                self._throttled(started)
                 wait = parse_retry_after(response.headers.get("Retry-After"), self.runtime.wall()) or 1.0
             waits += 1
             self._hold(wait, waits, what)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _throttled(self, sent_at: float) -> None:
+        if self.adaptive is not None:
+            self.adaptive.throttled(sent_at=sent_at)
 
     def _failure(
         self, exc: httpx.TransportError | TransientError, what: str, attempt: int, started: float
