@@ -32,10 +32,13 @@ def sandbox_transport(target: Target) -> httpx.AsyncBaseTransport:
     try:
         emulator = build(str(target.sandbox), dialer=DialerModel(speed=SANDBOX_DIALER_SPEED))
     except (OSError, sqlite3.Error) as exc:
-        raise ConfigError(
-            f"cannot open the sandbox at {target.sandbox}: {exc}",
-            hint="run from a writable folder, or delete .reconciler/ to start the sandbox over",
-        ) from None
+        if "locked" in str(exc):
+            hint = "another reconciler command (or serve) is using the sandbox: let it finish, then run again"
+        elif isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+            hint = "the file is damaged or not the sandbox: move it away to start the sandbox over"
+        else:
+            hint = "run from a writable folder, or move .reconciler/ away to start the sandbox over"
+        raise ConfigError(f"cannot open the sandbox at {target.sandbox}: {exc}", hint=hint) from None
     return httpx.ASGITransport(app=emulator.app)
 
 

@@ -162,3 +162,42 @@ def test_a_sandbox_that_cannot_be_opened_is_a_clear_error(
     result = CliRunner().invoke(main, ["plan", "c.yaml"], env={"CXONE_API_BASE": None})
     assert result.exit_code == 1
     assert "error: cannot open the sandbox at .reconciler/sandbox.db" in result.output
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        ("corrupt", "the file is damaged"),
+        # the sandbox waits 10 s for a lock before it gives up: real time, so end to end
+        pytest.param("locked", "another reconciler command (or serve) is using", marks=pytest.mark.e2e),
+    ],
+)
+def test_a_damaged_or_locked_sandbox_is_a_clear_error_with_the_right_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str, says: str
+) -> None:
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    write_spec(tmp_path, "c.yaml", spec_text())
+    database = tmp_path / ".reconciler" / "sandbox.db"
+    database.parent.mkdir()
+    holder = None
+    if damage == "corrupt":
+        database.write_bytes(b"this is not a database" * 100)
+    else:
+        runner = CliRunner()
+        assert runner.invoke(main, ["plan", "c.yaml"], env={"CXONE_API_BASE": None}).exit_code == 0
+        holder = sqlite3.connect(database, isolation_level=None, timeout=0)
+        holder.execute("BEGIN EXCLUSIVE")
+    try:
+        result = CliRunner().invoke(main, ["plan", "c.yaml"], env={"CXONE_API_BASE": None})
+    finally:
+        if holder is not None:
+            holder.close()
+    assert result.exit_code == 1, result.output
+    assert "error: cannot open the sandbox at .reconciler/sandbox.db" in result.output
+    assert says in result.output and "this is a bug" not in result.output
