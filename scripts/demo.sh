@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job against the embedded sandbox (.reconciler/sandbox.db):
-# validate, plan, apply, plan again (no changes), then the performance summary.
+# validate, plan, apply, plan again (no changes), then the performance summary and a drift check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 R=.venv/bin/reconciler
@@ -19,3 +19,5 @@ step pace
 $R pace
 step summary
 $R summary
+step drift
+$R drift
