@@ -18,8 +18,8 @@ from click.testing import CliRunner
 from reconciler.cli import main
 from reconciler.spec.yaml_reader import parse_documents
 from reconciler.targets import listing
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
 GLOBAL_OPTIONS = r'reconciler(?:\s+--\S+\s+(?:"[^"]*"|\S+)|\s*\\\n)*'

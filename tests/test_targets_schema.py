@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import yaml
 
 from reconciler.targets import parse_targets, render_schema
+from tests.paths import ROOT
 from tests.test_targets_file import TWO
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schemas" / "targets.schema.json"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import signal
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,10 +15,11 @@ from reconciler.emulator.faults import Faults, LoseResponses
 from reconciler.emulator.server import free_port
 from reconciler.emulator.store import Lifecycle
 from tests.conftest import served, spawned
+from tests.emulator.test_app import bearer
+from tests.emulator.test_http import first_token
 from tests.fakes import FakeTime
+from tests.paths import ROOT
 from tests.specs import api_definition as definition
-from tests.test_emulator import bearer
-from tests.test_emulator_http import first_token
 
 
 def test_the_rule_names_which_writes_lose_their_answer() -> None:
@@ -169,7 +169,7 @@ async def test_the_rate_limit_and_latency_run_on_the_injected_clock() -> None:
 
 
 def test_the_emulator_modules_import_each_other_without_a_cycle() -> None:
-    package = Path(__file__).resolve().parents[1] / "reconciler" / "emulator"
+    package = ROOT / "reconciler" / "emulator"
     imports: dict[str, set[str]] = {}
     for module in package.glob("*.py"):
         tree = ast.parse(module.read_text())

@@ -9,9 +9,9 @@ import httpx
 from reconciler.emulator.app import Emulator, build
 from reconciler.emulator.dialer import DialerModel
 from reconciler.emulator.store import Lifecycle
+from tests.emulator.test_app import bearer
 from tests.fakes import FakeTime
 from tests.specs import api_definition as definition
-from tests.test_emulator import bearer
 
 COUNTERS = ("totalCalls", "answered", "abandoned")
 

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.spec.yaml_reader import parse_documents
+from tests.paths import ROOT
 from tests.specs import spec_text
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "schemas" / "campaign.schema.json").read_text())
 ADAPTIVE = "  adaptivePacing: {minCallsPerMinute: 5, maxCallsPerMinute: 25, %s}\n"
 WINDOW = '  schedule: {timeZone: America/New_York, windows: [{days: [MON], start: %s, end: "17:00"}]}\n'

@@ -9,9 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
+from tests.paths import ROOT
 from tests.specs import spec_text, write_spec
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str) -> tuple[int, str]:

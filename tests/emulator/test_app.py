@@ -27,6 +27,7 @@ from reconciler.errors import (
 )
 from tests.conftest import client_for
 from tests.fakes import FakeTime
+from tests.paths import ROOT
 from tests.specs import api_definition as definition
 
 
@@ -434,14 +435,14 @@ async def test_persistent_5xx_surface_as_a_transient_error(emulator: Emulator, c
 
 async def test_the_emulator_serves_the_bundled_contract(raw: httpx.AsyncClient) -> None:
     served = (await raw.get("/openapi.yaml")).text
-    bundled = Path(__file__).resolve().parents[1] / "reconciler" / "emulator" / "openapi.yaml"
+    bundled = ROOT / "reconciler" / "emulator" / "openapi.yaml"
     assert served == bundled.read_text()
 
 
 def test_the_bundled_contract_matches_the_design_when_it_is_beside_the_repository() -> None:
     """The design copy lives outside the repository: compared only where it exists (never in CI's clone)."""
-    bundled = Path(__file__).resolve().parents[1] / "reconciler" / "emulator" / "openapi.yaml"
-    design = Path(__file__).resolve().parents[2] / "shared" / "design" / "cxone-api.yaml"
+    bundled = ROOT / "reconciler" / "emulator" / "openapi.yaml"
+    design = ROOT.parent / "shared" / "design" / "cxone-api.yaml"
     if design.is_file():
         assert bundled.read_text() == design.read_text()
     assert yaml.safe_load(bundled.read_text())["openapi"].startswith("3.1")

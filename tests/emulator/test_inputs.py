@@ -11,8 +11,8 @@ import pytest
 
 from reconciler.emulator.app import Emulator
 from tests.conftest import BASE
+from tests.emulator.test_app import bearer
 from tests.specs import api_definition as definition
-from tests.test_emulator import bearer
 
 # --- strict request bodies -------------------------------------------------------------------
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import yaml
 
 from reconciler.spec.schema import render
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schemas" / "campaign.schema.json"
 
 
