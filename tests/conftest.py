@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -222,8 +223,18 @@ def cli(emulator: Emulator, clock: FakeTime) -> InProcessCli:
     return InProcessCli(emulator, clock)
 
 
+_REAL_WORLD = ("spawned(", "served(", "subprocess.", "ServerThread(", "Popen(")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test on the loopback emulator (the ``tenant`` fixture) is end to end."""
+    """A test that starts a child process or a loopback server is end to end (the e2e marker)."""
     for item in items:
-        if "tenant" in getattr(item, "fixturenames", ()) and "cli" not in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function is not None else ""
+        except (OSError, TypeError):
+            source = ""
+        loopback = ("tenant" in names and "cli" not in names) or "staged" in names
+        if loopback or any(call in source for call in _REAL_WORLD):
             item.add_marker(pytest.mark.e2e)
