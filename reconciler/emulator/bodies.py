@@ -1,15 +1,27 @@
 """Request bodies the emulator accepts, as cxone-api.yaml defines them (unknown fields ignored).
 
-Strict: JSON types must match the contract exactly. "5" is not an integer,
-0 and "yes" are not booleans, 5.0 is not an integer; such bodies get 400
-VALIDATION_ERROR like any other invalid field.
+Strict: JSON types must match the contract exactly, as JSON Schema reads
+them. "5" is not an integer, 0 and "yes" are not booleans, 5.5 is not an
+integer; such bodies get 400 VALIDATION_ERROR like any other invalid field.
+5.0 is an integer (JSON Schema counts a number with a zero fraction as one),
+as the published spec schema and `reconciler validate` also say.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
+
+
+def _integral(value: object) -> object:
+    """A float with no fraction is the integer JSON Schema says it is; anything else stays as given."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_integral), Strict()]
 
 Day = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 
@@ -19,8 +31,8 @@ class _In(BaseModel):
 
 
 class PacingIn(_In):
-    callsPerMinute: int = Field(ge=1, le=600)
-    maxConcurrent: int = Field(ge=1, le=1000)
+    callsPerMinute: Integer = Field(ge=1, le=600)
+    maxConcurrent: Integer = Field(ge=1, le=1000)
 
 
 class DncIn(_In):

@@ -18,7 +18,7 @@ from tests.specs import api_definition as definition
 
 LAX = [
     ({"pacing": {"callsPerMinute": "5", "maxConcurrent": 20}}, "pacing.callsPerMinute"),
-    ({"pacing": {"callsPerMinute": 5.0, "maxConcurrent": 20}}, "pacing.callsPerMinute"),
+    ({"pacing": {"callsPerMinute": 5.5, "maxConcurrent": 20}}, "pacing.callsPerMinute"),
     ({"pacing": {"callsPerMinute": True, "maxConcurrent": 20}}, "pacing.callsPerMinute"),
     ({"pacing": {"callsPerMinute": 5, "maxConcurrent": "20"}}, "pacing.maxConcurrent"),
     ({"dnc": {"enforceNational": True, "enforceLocal": 0}}, "dnc.enforceLocal"),
