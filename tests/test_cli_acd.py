@@ -293,3 +293,11 @@ def test_the_campaigns_provider_refuses_acd_settings_and_needs_pacing(acd: AcdCl
     assert "spec.acd holds settings of provider cxone-acd" in out
     assert "missing required field 'pacing'" in out
     assert acd.run("validate", str(path))[0] == 0
+
+
+def test_the_example_acd_spec_validates_and_plans(acd: AcdCli) -> None:
+    example = Path(__file__).parent.parent / "examples" / "acd"
+    assert acd.run("validate", str(example))[0] == 0
+    code, out = acd.run("plan", str(example))
+    assert code == 0, out
+    assert "Plan: 1 to create, 1 to start, 0 unchanged." in out
