@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from reconciler import aio
 from reconciler.errors import ApiError, NotFound, PreconditionFailed
-from reconciler.pacing import PaceResult, Skipped, decide
+from reconciler.pacing import KNOB_PATHS, PaceResult, Skipped, decide
 from reconciler.runtime import Runtime
 from reconciler.spec.models import AdaptivePacing, Campaign
 from reconciler.tenant import FieldChange, LiveCampaign, Status, Tenant
 
-__all__ = ["Paced", "Report", "pace_one", "pace_round", "select", "watch"]
+__all__ = ["Paced", "Report", "knobs", "pace_one", "pace_round", "select", "watch"]
 
 Report = Callable[[PaceResult | Skipped], None]
 
@@ -45,9 +45,17 @@ def select(specs: Sequence[Campaign], live: Sequence[LiveCampaign]) -> list[Pace
     ]
 
 
+def knobs(campaign: LiveCampaign) -> dict[str, int]:
+    """The pacing a live campaign has now: calls per minute and concurrency, or (ACD) its maximumRatio."""
+    acd = campaign.definition.get("acd")
+    if acd is not None:
+        return {"maximumRatio": int(acd.get("maximumRatio") or 1)}
+    return {k: int(v) for k, v in campaign.definition["pacing"].items()}
+
+
 async def pace_one(tenant: Tenant, paced: Paced, *, dry_run: bool, now: Callable[[], float]) -> PaceResult:
     campaign = paced.campaign
-    current = {k: int(v) for k, v in campaign.definition["pacing"].items()}
+    current = knobs(campaign)
 
     def result(after: dict[str, int], reason: str, applied: bool, error: str | None = None) -> PaceResult:
         return PaceResult(campaign.name, campaign.id, current, after, reason, applied, error)
@@ -61,8 +69,12 @@ async def pace_one(tenant: Tenant, paced: Paced, *, dry_run: bool, now: Callable
     if not changed or dry_run:
         return result(decision.pacing, decision.reason + (" (dry run)" if changed else ""), False)
     try:
-        fields = [FieldChange(f"pacing.{key}", current.get(key), value) for key, value in changed.items()]
-        await tenant.update(campaign.id, fields, revision=campaign.revision)
+        write = getattr(tenant, "pace", None)  # a provider's own pacing write, when it has one
+        if write is not None:
+            await write(campaign.id, changed, revision=campaign.revision)
+        else:
+            fields = [FieldChange(KNOB_PATHS[key], current.get(key), value) for key, value in changed.items()]
+            await tenant.update(campaign.id, fields, revision=campaign.revision)
     except PreconditionFailed:
         why = "the campaign changed meanwhile, next round decides again"
         return result(decision.pacing, f"{decision.reason}; not applied: {why}", False, f"PATCH: {why}")

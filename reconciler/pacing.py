@@ -20,6 +20,14 @@ from reconciler.tenant import Realtime
 
 GUARD_STEP = 0.25
 """Fraction of callsPerMinute shed per round while the abandon rate is over its cap."""
+RATIO_RANGE = (1, 3)
+"""Provider cxone-acd paces ``maximumRatio``, dial lines per agent: 1 is progressive (no abandons)."""
+KNOB_PATHS = {
+    "callsPerMinute": "pacing.callsPerMinute",
+    "maxConcurrent": "pacing.maxConcurrent",
+    "maximumRatio": "acd.maximumRatio",
+}
+"""Each pacing knob and the definition field it is."""
 
 _OPERATORS = (("lt", "<"), ("lte", "<="), ("gt", ">"), ("gte", ">="))
 
@@ -76,8 +84,18 @@ def decide(
     now: float,
     last_change_at: float | None,
 ) -> Decision:
-    """The pacing a campaign should have now, and why."""
+    """The pacing a campaign should have now, and why.
+
+    ``current`` holds ``callsPerMinute`` and ``maxConcurrent`` (provider
+    cxone-campaigns), or ``maximumRatio`` (provider cxone-acd).
+    """
+    if "maximumRatio" in current:
+        return _decide_ratio(rules, stats, current, now=now, last_change_at=last_change_at)
     low, high = rules.minCallsPerMinute, rules.maxCallsPerMinute
+    if low is None or high is None:
+        raise ValueError(
+            "adaptivePacing needs minCallsPerMinute and maxCallsPerMinute to pace calls per minute"
+        )
     cpm = current["callsPerMinute"]
     if stats.abandon_rate > rules.maxAbandonRate:
         target = max(low, min(cpm - 1, math.floor(cpm * (1 - GUARD_STEP)))) if cpm > low else cpm
@@ -109,6 +127,55 @@ def decide(
     if not low <= cpm <= high:
         clamped = min(high, max(low, cpm))
         return Decision({**current, "callsPerMinute": clamped}, f"outside [{low}, {high}]: clamped")
+    return Decision(current, "no rule matched")
+
+
+def _cooling(rules: AdaptivePacing, now: float, last_change_at: float | None) -> float | None:
+    """Seconds since the last change while the cooldown holds, else None."""
+    if rules.cooldown > 0 and last_change_at is not None and now - last_change_at < rules.cooldown:
+        return now - last_change_at
+    return None
+
+
+def _decide_ratio(
+    rules: AdaptivePacing,
+    stats: Realtime,
+    current: dict[str, int],
+    *,
+    now: float,
+    last_change_at: float | None,
+) -> Decision:
+    """``maximumRatio`` (1..3): the guard steps one line per agent down per round, towards progressive."""
+    low, high = RATIO_RANGE
+    ratio = current["maximumRatio"]
+    if stats.abandon_rate > rules.maxAbandonRate:
+        target = max(low, ratio - 1)
+        rule = next((r for r in rules.rules if matches(r.when, stats)), None)
+        if rule is not None and rule.set.maximumRatio is not None:
+            target = min(target, max(low, rule.set.maximumRatio))
+        reason = f"abandon rate {stats.abandon_rate:.1%} is above the {rules.maxAbandonRate:.1%} cap: " + (
+            f"stepping down to maximumRatio {target}" if target < ratio else "at 1 line per agent, not rising"
+        )
+        return Decision({**current, "maximumRatio": target}, reason)
+    for index, rule in enumerate(rules.rules, start=1):
+        if not matches(rule.when, stats):
+            continue
+        wanted = dict(current)
+        if rule.set.maximumRatio is not None:
+            wanted["maximumRatio"] = min(high, max(low, rule.set.maximumRatio))
+        why = f"rule {index}: {_describe(rule.when, stats)}"
+        if wanted == current:
+            return Decision(current, f"{why}; already there")
+        waited = _cooling(rules, now, last_change_at)
+        if waited is not None:
+            return Decision(
+                current, f"{why}; holding: changed {waited:.0f} s ago, cooldown {rules.cooldown:g} s"
+            )
+        return Decision(wanted, why)
+    if not low <= ratio <= high:
+        return Decision(
+            {**current, "maximumRatio": min(high, max(low, ratio))}, f"outside [{low}, {high}]: clamped"
+        )
     return Decision(current, "no rule matched")
 
 
@@ -149,6 +216,13 @@ class PaceResult:
     def describe(self) -> str:
         """One line, as `pace` prints it (tenant text escaped for a terminal)."""
         before, after = self.before, self.after
+        if "maximumRatio" in before:
+            move = (
+                f"maximumRatio {before['maximumRatio']} -> {after['maximumRatio']}"
+                if before != after
+                else f"maximumRatio {before['maximumRatio']}"
+            )
+            return self._line(move)
         move = (
             f"{before['callsPerMinute']} -> {after['callsPerMinute']} calls/min"
             if before["callsPerMinute"] != after["callsPerMinute"]
@@ -156,6 +230,10 @@ class PaceResult:
         )
         if before["maxConcurrent"] != after["maxConcurrent"]:
             move += f", maxConcurrent {before['maxConcurrent']} -> {after['maxConcurrent']}"
+        return self._line(move)
+
+    def _line(self, move: str) -> str:
+        before, after = self.before, self.after
         if self.failed:
             state = "failed"
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,6 +48,9 @@ class Target:
     """Find the tenant's budget by itself (--no-adaptive pins the rate)."""
     provider: str = "cxone-campaigns"
     """Which API the tenant speaks: one of ``PROVIDERS``."""
+    provider_env: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+    """The CXONE_* settings a real cxone-acd target was built from (its access key among them): the
+    provider reads these, never the ambient environment. Never shown (``repr``, ``label``)."""
 
     @property
     def label(self) -> str:
@@ -150,7 +153,8 @@ def _acd_target(env: Mapping[str, str], base: str, *, sandbox: Path, rate_limit:
     check_url("CXONE_TOKEN_URL", token_url)
     return Target(
         base_url=shown,
-        # the provider reads its access key itself; an OAuth client is optional (Basic client auth)
+        provider_env={k: v for k, v in env.items() if k.startswith("CXONE_")},
+        # the provider reads its access key from provider_env; an OAuth client is optional (Basic auth)
         client_id=env.get("CXONE_CLIENT_ID", ""),
         client_secret=SecretStr(env.get("CXONE_CLIENT_SECRET", "")),
         token_url=token_url,

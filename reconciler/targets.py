@@ -43,6 +43,7 @@ __all__ = [
     "IMPLICIT_NAME",
     "TARGETS_FILE",
     "TARGETS_LIMITS",
+    "AcdTarget",
     "TargetSpec",
     "TargetsFile",
     "find_target",
@@ -77,7 +78,67 @@ _TENANT_SETTINGS = (
     "CXONE_TOKEN_URL",
     "CXONE_SCOPE",
     "CXONE_PROVIDER",
+    "CXONE_AUTH_BASE",
+    "CXONE_API_VERSION",
+    "CXONE_ACCESS_KEY_ID",
+    "CXONE_ACCESS_KEY_SECRET",
 )
+_ACD_PREFIX = "CXONE_ACD_"
+
+
+class AcdTarget(BaseModel):
+    """Settings of a provider cxone-acd target (each an answer to an unknown of the ACD API)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    authBase: Annotated[
+        str | None,
+        Field(
+            description="Where /auth/token and /.well-known/cxone-configuration live; "
+            "default https://cxone.niceincontact.com.",
+            json_schema_extra={"pattern": _URL},
+        ),
+    ] = None
+    apiVersion: Annotated[
+        str | None, Field(pattern=r"^v?[0-9]{1,3}(\.[0-9])?$", description="ACD API version; default 34.0.")
+    ] = None
+    tenantDncGroup: Annotated[
+        str | None,
+        Field(min_length=1, description="The DNC group dnc.enforceLocal means (the API cannot tell)."),
+    ] = None
+    scheduleTimeZone: Annotated[
+        str | None,
+        Field(min_length=1, description="IANA zone skill schedules run in; default the business unit's."),
+    ] = None
+    campaign: Annotated[
+        str | None,
+        Field(min_length=1, description="Reporting campaign of new skills; default Default Campaign."),
+    ] = None
+
+    @field_validator("authBase")
+    @classmethod
+    def _auth_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        try:
+            check_url("url", value)
+        except ConfigError:
+            raise ValueError(
+                "must be an http(s) URL with a host, e.g. https://cxone.niceincontact.com"
+            ) from None
+        return value
+
+    def env(self) -> dict[str, str]:
+        """These settings as the CXONE_* variables the provider reads."""
+        pairs = (
+            ("CXONE_AUTH_BASE", self.authBase),
+            ("CXONE_API_VERSION", self.apiVersion),
+            ("CXONE_ACD_TENANT_DNC_GROUP", self.tenantDncGroup),
+            ("CXONE_ACD_SCHEDULE_TIMEZONE", self.scheduleTimeZone),
+            ("CXONE_ACD_CAMPAIGN", self.campaign),
+        )
+        return {name: value for name, value in pairs if value is not None}
 
 
 class TargetSpec(BaseModel):
@@ -107,14 +168,26 @@ class TargetSpec(BaseModel):
         ),
     ]
     clientIdEnv: Annotated[
-        str, Field(pattern=ENV_PATTERN, description="Environment variable holding the client id.")
+        str,
+        Field(
+            pattern=ENV_PATTERN,
+            description="Environment variable holding the client id (provider cxone-acd: the access key id).",
+        ),
     ]
     clientSecretEnv: Annotated[
-        str, Field(pattern=ENV_PATTERN, description="Environment variable holding the client secret.")
+        str,
+        Field(
+            pattern=ENV_PATTERN,
+            description="Environment variable holding the client secret (provider cxone-acd: the access "
+            "key secret).",
+        ),
     ]
     provider: Annotated[Provider | None, Field(description="The tenant's API; default cxone-campaigns.")] = (
         None
     )
+    acd: Annotated[
+        AcdTarget | None, Field(description="Settings of provider cxone-acd (only with that provider).")
+    ] = None
 
     @field_validator("apiBase", "tokenUrl")
     @classmethod
@@ -144,6 +217,8 @@ class TargetSpec(BaseModel):
     def _two_variables(self) -> TargetSpec:
         if self.clientIdEnv == self.clientSecretEnv:
             raise ValueError("clientIdEnv and clientSecretEnv must name two different variables")
+        if self.acd is not None and self.provider != "cxone-acd":
+            raise ValueError("acd: settings apply to provider: cxone-acd only; add it or remove acd")
         return self
 
     @property
@@ -262,9 +337,11 @@ def target_env(
     env = dict(environ)
     who = f"target {target.name!r}" if target is not None else f"target {IMPLICIT_NAME!r}"
     if target is not None:
-        for name in _TENANT_SETTINGS:
+        for name in [*_TENANT_SETTINGS, *(n for n in environ if n.startswith(_ACD_PREFIX))]:
             env.pop(name, None)
         env["CXONE_API_BASE"] = target.apiBase
+        if target.acd is not None:
+            env.update(target.acd.env())
         for name, value in (
             ("CXONE_TOKEN_URL", target.tokenUrl),
             ("CXONE_SCOPE", target.scope),
@@ -274,10 +351,14 @@ def target_env(
                 env[name] = value
     id_var = client_id_env or (target.clientIdEnv if target is not None else None)
     secret_var = client_secret_env or (target.clientSecretEnv if target is not None else None)
-    for setting, variable, what in (
-        ("CXONE_CLIENT_ID", id_var, "client id"),
-        ("CXONE_CLIENT_SECRET", secret_var, "client secret"),
-    ):
+    acd = (target.provider if target is not None else env.get("CXONE_PROVIDER")) == "cxone-acd"
+    # provider cxone-acd logs in with an access key: the named variables hold its id and secret
+    names = (
+        (("CXONE_ACCESS_KEY_ID", "access key id"), ("CXONE_ACCESS_KEY_SECRET", "access key secret"))
+        if acd
+        else (("CXONE_CLIENT_ID", "client id"), ("CXONE_CLIENT_SECRET", "client secret"))
+    )
+    for (setting, what), variable in zip(names, (id_var, secret_var), strict=True):
         if variable is None:
             continue
         value = environ.get(variable, "")

@@ -20,7 +20,7 @@ import click
 from reconciler.errors import ConfigError, ReconcilerError, SpecError
 from reconciler.runtime import Runtime
 from reconciler.session import open_tenant
-from reconciler.settings import Target, from_env
+from reconciler.settings import DEFAULT_PROVIDER, Target, from_env
 from reconciler.spec.loader import LoadResult, load, require_specs
 from reconciler.targets import IMPLICIT_NAME, TARGETS_FILE, TargetSpec, find_target, load_targets, target_env
 from reconciler.tenant import Tenant
@@ -279,6 +279,16 @@ def selected_target() -> TargetSpec | None:
     return find_target(targets, name, path)
 
 
+def current_provider() -> str:
+    """The selected target's API (what specs must say), known without credentials or the network."""
+    selected = selected_target()
+    if selected is not None:
+        return selected.provider or DEFAULT_PROVIDER
+    obj = _obj()
+    env = {**os.environ, **obj.get("overrides", {})}
+    return (env.get("CXONE_PROVIDER") or DEFAULT_PROVIDER).strip()
+
+
 def default_paths() -> list[str]:
     """Where specs are when no path is given: the selected target's campaigns folder, else campaigns/."""
     selected = selected_target()
@@ -295,7 +305,7 @@ def load_specs(
     """
     defaults = default_paths()  # resolves --target even when paths are given: a typo is an error
     where = list(paths) or defaults
-    result = load(where)
+    result = load(where, provider=current_provider())
     # The specs live until the command ends: the cycle collector need not scan them again
     # (10,000 specs made each of its full passes cost ~0.3 s in plan and apply).
     gc.freeze()

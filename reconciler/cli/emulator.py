@@ -8,6 +8,7 @@ import ipaddress
 import socket
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -84,7 +85,110 @@ def _given(ctx: click.Context, name: str) -> bool:
     return ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
 
 
+QUIRK_SWITCHES = (
+    "batch-item-failure",
+    "create-omits-id",
+    "list-lag",
+    "seven-day-schedule",
+    "string-totals",
+    "result-set",
+    "empty-204",
+    "run-delay",
+    "repeat-start-409",
+    "upload-starts-skill",
+    "require-accept",
+    "tenant-dnc-default",
+)
+"""The ACD emulator's quirks that ``--no-quirk`` switches off (cxone-acd.md section 9)."""
+CAMPAIGNS_ONLY = (
+    "seed_file",
+    "clients",
+    "latency",
+    "error_rate",
+    "rate_limit",
+    "queued",
+    "initializing",
+    "stopping",
+    "fail_start",
+    "broken",
+    "lose_nth",
+)
+ACD_ONLY = ("no_quirk", "throttle_every", "revoke_every")
+
+
+def _acd_quirks(no_quirk: tuple[str, ...], throttle_every: int, revoke_every: int) -> object:
+    import dataclasses
+
+    from reconciler.emulator.acd import Quirks
+
+    off: dict[str, Any] = {}
+    for name in no_quirk:
+        field = name.replace("-", "_")
+        default = getattr(Quirks(), field)
+        off[field] = 0 if isinstance(default, int | float) and not isinstance(default, bool) else False
+    return dataclasses.replace(Quirks(), throttle_every=throttle_every, revoke_every=revoke_every, **off)
+
+
+def _serve_acd(
+    host: str, port: int, db: str | None, token_lifetime: int, quirks: object, dialer: object
+) -> tuple[object, list[str]]:
+    """The ACD flavour, and the lines that tell a shell how to point the reconciler at it."""
+    from reconciler.emulator.acd import DEMO_KEY, DEMO_SECRET, Quirks, build_acd
+    from reconciler.emulator.dialer import DialerModel
+
+    assert isinstance(quirks, Quirks) and isinstance(dialer, DialerModel)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}"
+    try:
+        instance = build_acd(
+            db or ":memory:", quirks=quirks, dialer=dialer, base_url=url, token_lifetime=token_lifetime
+        )
+    except (sqlite3.Error, OSError) as error:
+        raise ConfigError(
+            f"--db {db} cannot hold the ACD emulator's state ({error}): "
+            "give a new file or a writable ACD emulator state file"
+        ) from None
+    lines = [
+        f"CXone ACD emulator on {url}  (state: {db or 'in memory'}; contract: {url}/openapi.yaml)",
+        f"  export CXONE_PROVIDER=cxone-acd CXONE_AUTH_BASE={url}",
+        f"  export CXONE_ACCESS_KEY_ID={DEMO_KEY} CXONE_ACCESS_KEY_SECRET={DEMO_SECRET}",
+        "  export CXONE_ACD_TENANT_DNC_GROUP=Tenant-DNC",
+        "  (demo access key of the emulator, not a secret; Ctrl-C stops it)",
+    ]
+    return instance, lines
+
+
 @main.command()
+@click.option(
+    "--flavor",
+    type=click.Choice(["campaigns", "acd"]),
+    default="campaigns",
+    show_default=True,
+    help="campaigns: the tutorial's Campaigns API (provider cxone-campaigns); acd: the CXone Admin (ACD) "
+    "API v34 with its quirks, all on (provider cxone-acd).",
+)
+@click.option(
+    "--no-quirk",
+    multiple=True,
+    type=click.Choice(QUIRK_SWITCHES),
+    help="With --flavor acd: switch this quirk of the real API off. Repeatable.",
+)
+@click.option(
+    "--throttle-every",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="With --flavor acd: every Nth API request answers 429 (0 = off).",
+)
+@click.option(
+    "--revoke-every",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="With --flavor acd: every Nth API request finds its token expired early, 401 (0 = off).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option(
@@ -170,6 +274,10 @@ def _given(ctx: click.Context, name: str) -> bool:
 )
 @handled
 def emulator(
+    flavor: str,
+    no_quirk: tuple[str, ...],
+    throttle_every: int,
+    revoke_every: int,
     host: str,
     port: int,
     db: str | None,
@@ -196,6 +304,20 @@ def emulator(
     _check_port(port)
     if db:
         _check_db(db)
+    if flavor == "acd":
+        given = [f"--{n.replace('_', '-')}" for n in CAMPAIGNS_ONLY if _given(ctx, n)]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only apply to --flavor campaigns")
+        from reconciler.emulator.dialer import DialerModel
+
+        quirks = _acd_quirks(no_quirk, throttle_every, revoke_every)
+        dialer = DialerModel(seed=dialer_seed, speed=dialer_speed)
+        instance, lines = _serve_acd(host, port, db, token_lifetime, quirks, dialer)
+        _run(instance, host, port, lines)
+        return
+    given = [f"--{n.replace('_', '-')}" for n in ACD_ONLY if _given(ctx, n)]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} only apply to --flavor acd")
     if lose_nth is None:
         given = [f"--{n.replace('_', '-')}" for n in ("lose_every", "lose_as", "lose_only") if _given(ctx, n)]
         if given:
@@ -205,7 +327,6 @@ def emulator(
     from reconciler.emulator.dialer import DialerModel
     from reconciler.emulator.faults import FailStart, Faults, LoseResponses
     from reconciler.emulator.seed import load_seed
-    from reconciler.emulator.server import server
     from reconciler.emulator.store import Lifecycle
 
     extra = tuple(ApiClient(*_parse_client(c)) for c in clients)
@@ -237,12 +358,25 @@ def emulator(
             f"--db {db} cannot hold the emulator's state ({error}): "
             "give a new file or a writable emulator state file"
         ) from None
-    sock = _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"CXone emulator on http://{shown}:{port}  (state: {db or 'in memory'})")
-    click.echo(f"  export CXONE_API_BASE=http://{shown}:{port}")
-    click.echo(f"  export CXONE_CLIENT_ID={DEMO_CLIENT.client_id} CXONE_CLIENT_SECRET={DEMO_CLIENT.secret}")
-    click.echo("  (demo credentials of the emulator, not a secret; Ctrl-C stops it)")
+    lines = [
+        f"CXone emulator on http://{shown}:{port}  (state: {db or 'in memory'})",
+        f"  export CXONE_API_BASE=http://{shown}:{port}",
+        f"  export CXONE_CLIENT_ID={DEMO_CLIENT.client_id} CXONE_CLIENT_SECRET={DEMO_CLIENT.secret}",
+        "  (demo credentials of the emulator, not a secret; Ctrl-C stops it)",
+    ]
+    _run(instance, host, port, lines)
+
+
+def _run(instance: object, host: str, port: int, lines: list[str]) -> None:
+    """Listen, say how to use it, serve until Ctrl-C."""
+    from reconciler.emulator.server import AsgiApp, server
+
+    assert hasattr(instance, "app")
+    app: AsgiApp = instance
+    sock = _listen(host, port)
+    for line in lines:
+        click.echo(line)
     if not _loopback(host):
         click.secho(
             f"warning: listening on {host}, beyond loopback: anyone who can reach it can use the "
@@ -252,5 +386,5 @@ def emulator(
         )
     verbose = click.get_current_context().find_root().obj.get("verbose")
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how an emulator is meant to stop
-        server(instance, host, port, log_level="info" if verbose else "warning").run(sockets=[sock])
+        server(app, host, port, log_level="info" if verbose else "warning").run(sockets=[sock])
     click.echo("emulator stopped")

@@ -13,6 +13,7 @@ from reconciler.cli.base import current_target, handled, main, style, tenant_ses
 from reconciler.engine import export as exporting
 from reconciler.engine.diff import Desired, diff
 from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.settings import Target
 from reconciler.spec import writer
 from reconciler.spec.loader import load
 from reconciler.spec.models import MANAGED_BY_KEY
@@ -118,17 +119,21 @@ def export(out: str, globs: tuple[str, ...], everything: bool, force: bool, veri
             f"cannot write spec files in {directory}: {exc.strerror or exc}",
             hint="choose a writable folder with --out",
         ) from None
-    _report(target.label, directory, chosen, results)
+    _report(target, directory, chosen, results)
     if verify:
-        _verify(live, chosen, results)
+        _verify(live, chosen, results, target.provider)
 
 
-def _report(target: str, directory: Path, chosen: list[LiveCampaign], results: list[Written]) -> None:
-    click.echo(f"Target: {_printable(target)}")
+def _report(target: Target, directory: Path, chosen: list[LiveCampaign], results: list[Written]) -> None:
+    click.echo(f"Target: {_printable(target.label)}")
     click.echo("")
     for r in results:
         click.echo(style(f"  {r.outcome:<11} {_printable(str(r.path))}", _OUTCOME_COLOUR[r.outcome]))
-    problems = [(c.name, p) for c in chosen for p in exporting.inexpressible(c, exporting.document(c))]
+    problems = [
+        (c.name, p)
+        for c in chosen
+        for p in exporting.inexpressible(c, exporting.document(c), target.provider)
+    ]
     if problems:
         click.echo("")
         click.echo(style("Written as the tenant holds them, but the spec cannot express:", "yellow"))
@@ -151,9 +156,11 @@ def _report(target: str, directory: Path, chosen: list[LiveCampaign], results: l
         click.echo(style("Kept files differ from the tenant; --force overwrites them.", "yellow"))
 
 
-def _verify(live: list[LiveCampaign], chosen: list[LiveCampaign], results: list[Written]) -> None:
+def _verify(
+    live: list[LiveCampaign], chosen: list[LiveCampaign], results: list[Written], provider: str
+) -> None:
     """Plan the exported campaigns' files against the live state already read (no new request)."""
-    loaded = load([str(r.path) for r in results])
+    loaded = load([str(r.path) for r in results], provider=provider)
     differences = [d.format() for d in loaded.errors]
     declared = {c.name for c in loaded.campaigns}
     for r in results:

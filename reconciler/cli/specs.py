@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from reconciler.cli.base import default_paths, handled, main, style
+from reconciler.cli.base import current_provider, default_paths, handled, main, style
 from reconciler.spec import report
 from reconciler.spec.loader import load, require_specs
 
@@ -30,7 +30,7 @@ def validate(paths: tuple[str, ...], fmt: str, allow_empty: bool) -> None:
     """Check spec files offline (default: campaigns/)."""
     defaults = default_paths()  # resolves --target even when paths are given: a typo is an error
     where = list(paths) or defaults
-    result = load(where)
+    result = load(where, provider=current_provider())
     empty = require_specs(result, where, allow_empty=allow_empty)
     if empty is not None:
         result.diagnostics.append(empty)

@@ -7,12 +7,20 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import uvicorn
 
-from reconciler.emulator.app import Emulator
 from reconciler.emulator.faults import DROP_CONNECTION
+
+__all__ = ["AsgiApp", "Hangup", "ServerThread", "free_port", "listen", "server"]
+
+
+class AsgiApp(Protocol):
+    """Anything that serves an ASGI ``.app``: either emulator flavour."""
+
+    @property
+    def app(self) -> Any: ...
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -57,7 +65,7 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def server(emulator: Emulator, host: str, port: int, *, log_level: str = "warning") -> uvicorn.Server:
+def server(emulator: AsgiApp, host: str, port: int, *, log_level: str = "warning") -> uvicorn.Server:
     hangup = Hangup(emulator.app)
     config = uvicorn.Config(
         hangup,
@@ -74,7 +82,7 @@ def server(emulator: Emulator, host: str, port: int, *, log_level: str = "warnin
 class ServerThread:
     """The emulator on a loopback port in a background thread (tests, benchmarks)."""
 
-    def __init__(self, emulator: Emulator, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(self, emulator: AsgiApp, host: str = "127.0.0.1", port: int | None = None) -> None:
         self.emulator = emulator
         self.host = host
         self.port = port or free_port(host)

@@ -27,8 +27,11 @@ _RANK = {
     "pacing": 3,
     "dnc": 4,
     "schedule": 5,
-    "labels": 6,
+    "acd": 6,
+    "labels": 7,
 }
+RATIO_RANGE = (1, 3)
+"""The range adaptive pacing moves ``acd.maximumRatio`` in (provider cxone-acd)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Desired:
     launch: Launch
     pacing_range: tuple[int, int] | None = None
     opt_outs: tuple[tuple[str, str], ...] = ()
+    ratio_range: tuple[int, int] | None = None
+    """With adaptive pacing: ``acd.maximumRatio`` inside it is the pacer's, not drift."""
 
     @classmethod
     def from_spec(cls, campaign: Campaign) -> Desired:
@@ -51,8 +56,11 @@ class Desired:
             definition=campaign.definition(),
             running=spec.state == "running",
             launch=Launch(spec.launch.pollInterval, spec.launch.pollJitter, spec.launch.timeout),
-            pacing_range=(adaptive.minCallsPerMinute, adaptive.maxCallsPerMinute) if adaptive else None,
+            pacing_range=(adaptive.minCallsPerMinute, adaptive.maxCallsPerMinute)
+            if adaptive and adaptive.minCallsPerMinute is not None and adaptive.maxCallsPerMinute is not None
+            else None,
             opt_outs=_opt_outs(campaign),
+            ratio_range=RATIO_RANGE if adaptive else None,
         )
 
 
@@ -92,6 +100,9 @@ def flatten(definition: Mapping[str, Any]) -> dict[str, Any]:
     else:
         flat["schedule.timeZone"] = schedule["timeZone"]
         flat["schedule.windows"] = schedule["windows"]
+    for key, value in (definition.get("acd") or {}).items():
+        if value is not None:  # unset: the tenant's value stays
+            flat[f"acd.{key}"] = value
     for key, value in definition.get("labels", {}).items():
         flat[f"labels.{key}"] = value
     return flat
@@ -105,8 +116,12 @@ def field_changes(
     live: Mapping[str, Any] | None,
     desired: Mapping[str, Any],
     pacing_range: tuple[int, int] | None = None,
+    ratio_range: tuple[int, int] | None = None,
 ) -> tuple[FieldChange, ...]:
-    """Field-level before/after; ``live`` None means a create."""
+    """Field-level before/after; ``live`` None means a create.
+
+    An ``acd.*`` setting the spec leaves unset keeps the tenant's value (no change).
+    """
     before = flatten(live) if live else {}
     after = flatten(desired)
     if live and (live.get("schedule") is None) != (desired.get("schedule") is None):
@@ -117,7 +132,9 @@ def field_changes(
     changes = []
     for path in sorted(set(before) | set(after), key=_order):
         old, new = before.get(path), after.get(path)
-        if old == new:
+        if old == new or (path.startswith("acd.") and path not in after):
+            continue
+        if ratio_range and live and _paced_ratio(path, old, new, live, ratio_range):
             continue
         if path == "pacing.callsPerMinute" and pacing_range and old is not None:
             low, high = pacing_range
@@ -125,6 +142,17 @@ def field_changes(
                 continue  # inside the adaptive range: the pacer's, not drift
         changes.append(FieldChange(path, old, new))
     return tuple(changes)
+
+
+def _paced_ratio(
+    path: str, old: Any, new: Any, live: Mapping[str, Any], ratio_range: tuple[int, int]
+) -> bool:
+    """A difference adaptive pacing made: a maximumRatio in its range, or PREDICTIVE paced down to 1."""
+    low, high = ratio_range
+    if path == "acd.maximumRatio":
+        return isinstance(old, int) and low <= old <= high
+    ratio = (live.get("acd") or {}).get("maximumRatio")
+    return path == "dialerType" and (old, new) == ("PROGRESSIVE", "PREDICTIVE") and ratio == low
 
 
 def plan_campaign(desired: Desired, live: LiveCampaign | None) -> Change:
@@ -137,7 +165,7 @@ def plan_campaign(desired: Desired, live: LiveCampaign | None) -> Change:
             launch=desired.launch,
             opt_outs=desired.opt_outs,
         )
-    fields = field_changes(live.definition, desired.definition, desired.pacing_range)
+    fields = field_changes(live.definition, desired.definition, desired.pacing_range, desired.ratio_range)
     actions: set[Action] = set()
     notes: list[str] = []
     adopting = not live.owned

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.spec.checks import check_campaign
-from reconciler.spec.models import API_VERSION, MANAGED_BY_KEY, MANAGED_BY_VALUE, Campaign
+from reconciler.spec.models import API_VERSION, MANAGED_BY_KEY, MANAGED_BY_VALUE, PROVIDER_CAMPAIGNS, Campaign
 from reconciler.spec.source import SourceMap
 from reconciler.spec.validation import diagnostics_from
 from reconciler.tenant import ACTIVE, LiveCampaign, Status
@@ -48,9 +48,10 @@ def document(campaign: LiveCampaign) -> dict[str, Any]:
         "dialerType": definition["dialerType"],
         "contactListId": definition["contactListId"],
         "dnc": definition["dnc"],
-        "pacing": definition["pacing"],
+        "pacing": {k: v for k, v in (definition.get("pacing") or {}).items() if v is not None} or None,
         "schedule": definition.get("schedule"),
         "state": state_of(campaign.status),
+        "acd": {k: v for k, v in (definition.get("acd") or {}).items() if v is not None} or None,
     }
     return {
         "apiVersion": API_VERSION,
@@ -60,7 +61,9 @@ def document(campaign: LiveCampaign) -> dict[str, Any]:
     }
 
 
-def inexpressible(campaign: LiveCampaign, doc: dict[str, Any]) -> list[str]:
+def inexpressible(
+    campaign: LiveCampaign, doc: dict[str, Any], provider: str = PROVIDER_CAMPAIGNS
+) -> list[str]:
     """Why the spec cannot say what this campaign is (empty when it can): validate will say the same."""
     found: list[str] = []
     other = (campaign.definition.get("labels") or {}).get(MANAGED_BY_KEY)
@@ -75,7 +78,9 @@ def inexpressible(campaign: LiveCampaign, doc: dict[str, Any]) -> list[str]:
         found += [d.message for d in diagnostics_from("", invalid, SourceMap({}, {}))]
         return found
     found += [
-        f"{field}: {message}" for field, severity, message in check_campaign(model) if severity == "error"
+        f"{field}: {message}"
+        for field, severity, message in check_campaign(model, provider)
+        if severity == "error"
     ]
     return found
 

@@ -16,12 +16,12 @@ from reconciler.errors import OwnershipConflict, SpecError, StalePlan
 from reconciler.spec.checks import check_campaign
 from reconciler.spec.diagnostics import Diagnostic
 from reconciler.spec.loader import LoadedCampaign
-from reconciler.spec.models import MANAGED_BY_KEY, Campaign
+from reconciler.spec.models import MANAGED_BY_KEY, PROVIDER_CAMPAIGNS, Campaign
 from reconciler.spec.source import SourceMap
 from reconciler.spec.validation import diagnostics_from
 from reconciler.tenant import Action, LiveCampaign, Tenant
 
-__all__ = ["check_saved", "make_plan"]
+__all__ = ["check_saved", "make_plan", "provider_diagnostics", "provider_of"]
 
 
 async def make_plan(
@@ -34,14 +34,36 @@ async def make_plan(
     warnings: Sequence[str] = (),
 ) -> Plan:
     """The live list read once, each distinct referenced list fetched once, concurrently."""
+    provided = await provider_diagnostics(tenant, specs)
+    errors = [d for d in provided if d.is_error]
+    if errors:
+        raise SpecError(
+            f"{len(errors)} thing(s) in the specs that {provider_of(tenant)} cannot do; change them as named",
+            sorted(provided),
+        )
     live, references = await aio.pair(tenant.campaigns(), check_references(tenant, specs))
     errors = [d for d in references if d.is_error]
     if errors:
         raise SpecError(f"{len(errors)} reference(s) in the specs do not hold in the tenant", references)
     desired = [Desired.from_spec(s.campaign) for s in specs]
     plan = diff(desired, live, target=target, prune=prune, adopt=adopt)
-    found = [*warnings, *(d.format() for d in references)]
+    notes: tuple[str, ...] = tuple(getattr(tenant, "plan_notes", ()))
+    found = [*warnings, *notes, *(d.format() for d in sorted(provided)), *(d.format() for d in references)]
     return dataclasses.replace(plan, warnings=(*found, *plan.warnings))
+
+
+def provider_of(tenant: Tenant) -> str:
+    """The tenant's API (``provider`` attribute of a provider that is not the default)."""
+    return str(getattr(tenant, "provider", PROVIDER_CAMPAIGNS))
+
+
+async def provider_diagnostics(tenant: Tenant, specs: Sequence[LoadedCampaign]) -> list[Diagnostic]:
+    """What the provider says of the specs (optional ``check_specs``: fields its API cannot honour)."""
+    check = getattr(tenant, "check_specs", None)
+    if check is None or not specs:
+        return []
+    found: list[Diagnostic] = await check(specs)
+    return found
 
 
 async def check_saved(tenant: Tenant, plan: Plan, *, target: str, force: bool) -> Plan:
@@ -64,7 +86,8 @@ async def check_saved(tenant: Tenant, plan: Plan, *, target: str, force: bool) -
     _check_owned(plan, live)
     now = dataclasses.replace(plan, owned=sum(c.owned for c in campaigns), tenant_campaigns=len(campaigns))
     check_safety(now, force=force)
-    problems = [d for c in plan.changes for d in _spec_problems(c, live.get(c.name))]
+    provider = provider_of(tenant)
+    problems = [d for c in plan.changes for d in _spec_problems(c, live.get(c.name), provider)]
     problems += await _reference_problems(tenant, plan)
     if problems:
         raise SpecError(
@@ -121,7 +144,7 @@ def _written(change: Change, current: LiveCampaign | None) -> dict[str, Any] | N
     return flat
 
 
-def _spec_problems(change: Change, current: LiveCampaign | None) -> list[Diagnostic]:
+def _spec_problems(change: Change, current: LiveCampaign | None, provider: str) -> list[Diagnostic]:
     flat = _written(change, current)
     if flat is None:
         return []
@@ -141,7 +164,7 @@ def _spec_problems(change: Change, current: LiveCampaign | None) -> list[Diagnos
         campaign = Campaign.model_validate(document)
     except ValidationError as invalid:
         return diagnostics_from(where, invalid, SourceMap({}, {}))
-    findings = list(check_campaign(campaign))
+    findings = list(check_campaign(campaign, provider))
     return [
         Diagnostic(where, 1, 1, severity, field, message)
         for field, severity, message in findings

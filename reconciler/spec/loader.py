@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from reconciler.spec.checks import check_campaign, check_parts
 from reconciler.spec.diagnostics import Diagnostic, Severity
-from reconciler.spec.models import Campaign
+from reconciler.spec.models import PROVIDER_CAMPAIGNS, Campaign
 from reconciler.spec.parts import salvage
 from reconciler.spec.source import LoadedCampaign, SourceMap, dotted, loc_of
 from reconciler.spec.validation import diagnostics_from
@@ -89,12 +89,12 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
     return unique, problems
 
 
-def load(paths: Sequence[str]) -> LoadResult:
-    """Load and check every spec under paths; never raises for bad input."""
+def load(paths: Sequence[str], *, provider: str = PROVIDER_CAMPAIGNS) -> LoadResult:
+    """Load and check every spec under paths for a target of ``provider``; never raises for bad input."""
     files, problems = discover(paths)
     result = LoadResult(diagnostics=problems, files=len(files))
     for path in files:
-        campaigns, diagnostics = load_file(path)
+        campaigns, diagnostics = load_file(path, provider=provider)
         result.campaigns.extend(campaigns)
         result.diagnostics.extend(diagnostics)
     result.diagnostics.extend(_duplicate_names(result.campaigns))
@@ -127,13 +127,15 @@ def require_specs(
     )
 
 
-def load_file(path: Path) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
+def load_file(
+    path: Path, *, provider: str = PROVIDER_CAMPAIGNS
+) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
     shown = str(path)
     campaigns: list[LoadedCampaign] = []
     diagnostics: list[Diagnostic] = []
     try:
         for document in read_documents(path):
-            loaded, found = _load_document(shown, document)
+            loaded, found = _load_document(shown, document, provider)
             diagnostics.extend(found)
             if loaded is not None:
                 campaigns.append(loaded)
@@ -143,7 +145,9 @@ def load_file(path: Path) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
     return campaigns, diagnostics
 
 
-def _load_document(path: str, document: Document) -> tuple[LoadedCampaign | None, list[Diagnostic]]:
+def _load_document(
+    path: str, document: Document, provider: str = PROVIDER_CAMPAIGNS
+) -> tuple[LoadedCampaign | None, list[Diagnostic]]:
     problems = [Diagnostic(path, *p.position, "error", dotted(p.loc), p.message) for p in document.problems]
     if document.kind != "mapping":
         if problems:
@@ -174,7 +178,9 @@ def _load_document(path: str, document: Document) -> tuple[LoadedCampaign | None
         campaign = None
     # what can be judged is judged: checks run on the valid parts of a broken document too
     findings = (
-        check_parts(salvage(document.data)) if campaign is None or diagnostics else check_campaign(campaign)
+        check_parts(salvage(document.data), provider)
+        if campaign is None or diagnostics
+        else check_campaign(campaign, provider)
     )
     for field_name, severity, message in findings:
         diagnostics.append(_at(path, source, field_name, severity, message))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from reconciler.spec.types import (
     HHMM,
@@ -101,9 +101,43 @@ class Metadata(_Model):
     )
 
 
+PROVIDER_CAMPAIGNS = "cxone-campaigns"
+PROVIDER_ACD = "cxone-acd"
+
+
+def _no_null(schema: dict[str, Any]) -> None:
+    """An optional field that may be left out but not written as null: the schema of its value only."""
+    branches = [b for b in schema.pop("anyOf", []) if b != {"type": "null"}]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    schema.pop("default", None)
+
+
+def _reject_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("must be a whole number, not null: leave the field out instead")
+    return value
+
+
 class Pacing(_Model):
-    callsPerMinute: Int = Field(ge=1, le=600, description="Calls placed per minute.")
-    maxConcurrent: Int = Field(ge=1, le=1000, description="Most calls in progress at once.")
+    callsPerMinute: Int | None = Field(
+        default=None,
+        json_schema_extra=_no_null,
+        ge=1,
+        le=600,
+        description="Calls placed per minute. Required with provider cxone-campaigns; "
+        "provider cxone-acd has no such setting (use acd.maximumRatio).",
+    )
+    maxConcurrent: Int | None = Field(
+        default=None,
+        json_schema_extra=_no_null,
+        ge=1,
+        le=1000,
+        description="Most calls in progress at once. Required with provider cxone-campaigns; "
+        "with provider cxone-acd only for AGENTLESS (its ports, 1..10).",
+    )
+
+    _given = field_validator("callsPerMinute", "maxConcurrent", mode="before")(_reject_null)
 
 
 class Dnc(_Model):
@@ -164,8 +198,11 @@ class Condition(_AtLeastOne):
 
 
 class PacingSet(_AtLeastOne):
-    callsPerMinute: Int | None = Field(default=None, ge=1, le=600)
-    maxConcurrent: Int | None = Field(default=None, ge=1, le=1000)
+    callsPerMinute: Int | None = Field(default=None, ge=1, le=600, description="Provider cxone-campaigns.")
+    maxConcurrent: Int | None = Field(default=None, ge=1, le=1000, description="Provider cxone-campaigns.")
+    maximumRatio: Int | None = Field(
+        default=None, ge=1, le=3, description="Provider cxone-acd: dial lines per agent (1 = progressive)."
+    )
 
 
 class Rule(_Model):
@@ -180,8 +217,20 @@ class AdaptivePacing(_Model):
         "After a pacing change, rules may not change pacing again for this long (anti-flap). "
         "The abandon-rate guard may always step pacing down.",
     )
-    minCallsPerMinute: Int = Field(ge=1, le=600)
-    maxCallsPerMinute: Int = Field(ge=1, le=600)
+    minCallsPerMinute: Int | None = Field(
+        default=None,
+        json_schema_extra=_no_null,
+        ge=1,
+        le=600,
+        description="Required with provider cxone-campaigns (provider cxone-acd paces maximumRatio 1..3).",
+    )
+    maxCallsPerMinute: Int | None = Field(
+        default=None,
+        json_schema_extra=_no_null,
+        ge=1,
+        le=600,
+        description="Required with provider cxone-campaigns (provider cxone-acd paces maximumRatio 1..3).",
+    )
     maxAbandonRate: Float = Field(
         default=0.03,
         ge=0,
@@ -189,6 +238,8 @@ class AdaptivePacing(_Model):
         description="Above it pacing only goes down. Over 0.03 needs complianceOptOuts.maxAbandonRate.",
     )
     rules: tuple[Rule, ...] = Field(default=(), description="First match wins.")
+
+    _given = field_validator("minCallsPerMinute", "maxCallsPerMinute", mode="before")(_reject_null)
 
 
 class OptOut(_Model):
@@ -206,6 +257,81 @@ class ComplianceOptOuts(_Model):
     )
 
 
+class AcdTimeZone(_Model):
+    """Contact-local calling hours in one time zone (the skill's time-zones block)."""
+
+    standardName: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=PRINTABLE_PATTERN,
+        description="The business unit's name of the zone (GET /business-unit timeZones[].standardName), "
+        "e.g. Eastern Standard Time.",
+        examples=["Eastern Standard Time"],
+    )
+    startTime: HHMM
+    endTime: HHMM
+
+
+class AcdSettings(_Model):
+    """Settings only provider cxone-acd has (a Personal Connection skill). Unset: the tenant's value stays."""
+
+    maximumRatio: Int | None = Field(
+        default=None,
+        ge=1,
+        le=3,
+        description="Dial lines per agent (general-settings): 1 for PROGRESSIVE, 2 or 3 for PREDICTIVE. "
+        "adaptivePacing moves it when the spec declares rules.",
+    )
+    maxConcurrentCallsPerAgent: Int | None = Field(
+        default=None, ge=1, le=10, description="Calls in progress per agent (general-settings)."
+    )
+    abandonRateThreshold: Float | None = Field(
+        default=None,
+        ge=0,
+        le=99.9,
+        description="Target abandon percentage of the skill (overrides the business unit's).",
+    )
+    maximumRingingDuration: Int | None = Field(
+        default=None, ge=1, le=60, description="Seconds a call rings before it is given up."
+    )
+    maximumAttempts: Int | None = Field(
+        default=None, ge=1, le=300, description="Attempts per contact (retry-settings)."
+    )
+    minimumRetryMinutes: Int | None = Field(
+        default=None, ge=1, le=50000, description="Minutes between attempts at one contact (retry-settings)."
+    )
+    campaign: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=80,
+        pattern=PRINTABLE_PATTERN,
+        description="The reporting campaign the skill belongs to, by name (created if missing).",
+        examples=["Default Campaign"],
+    )
+    timeZones: tuple[AcdTimeZone, ...] | None = Field(
+        default=None,
+        min_length=1,
+        description="Contact-local calling hours per time zone (the skill's time-zones block).",
+    )
+    scriptId: Int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="The Studio script of an AGENTLESS skill."
+    )
+    callSuppressionScriptId: Int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="A call-suppression script (e.g. national DNC at dial time): "
+        "the ACD API has no national DNC switch.",
+    )
+
+    def normal(self) -> dict[str, Any]:
+        """Every setting, None where unset; time zones sorted by name."""
+        data = self.model_dump(mode="json")
+        if data["timeZones"] is not None:
+            data["timeZones"] = sorted(data["timeZones"], key=lambda z: str(z["standardName"]))
+        return data
+
+
 class CampaignSpec(_Model):
     description: str = Field(default="", max_length=1024, description="Free text shown in CXone.")
     dialerType: DialerType = Field(description="How the dialer places calls.")
@@ -214,7 +340,12 @@ class CampaignSpec(_Model):
         examples=["CL-839201-AJF2"],
     )
     dnc: Dnc = Field(description="Do-Not-Call enforcement.")
-    pacing: Pacing = Field(description="Dialing speed and concurrency.")
+    pacing: Pacing | None = Field(
+        default=None,
+        json_schema_extra=_no_null,
+        description="Dialing speed and concurrency. Required with provider cxone-campaigns; "
+        "provider cxone-acd paces with acd.maximumRatio instead.",
+    )
     schedule: Schedule | None = Field(default=None, description="Optional calling windows.")
     state: Literal["running", "stopped"] = Field(default="stopped", description="Desired lifecycle state.")
     launch: Launch = Field(default_factory=Launch, description="How apply waits for starts and stops.")
@@ -225,6 +356,18 @@ class CampaignSpec(_Model):
         default=None,
         description="Explicit, reasoned exceptions to compliance checks. Each shows as a warning.",
     )
+    acd: AcdSettings | None = Field(
+        default=None,
+        description="Settings of provider cxone-acd (real CXone tenants, Admin API): "
+        "an error with provider cxone-campaigns.",
+    )
+
+    @field_validator("pacing", mode="before")
+    @classmethod
+    def _pacing_given(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must be a mapping, not null: leave pacing out instead")
+        return value
 
 
 class Campaign(_Model):
@@ -248,11 +391,12 @@ class Campaign(_Model):
     def definition(self) -> dict[str, Any]:
         """The CXone campaign definition this spec asks for (labels include ownership)."""
         spec = self.spec
-        return {
+        pacing = spec.pacing.model_dump() if spec.pacing else {"callsPerMinute": None, "maxConcurrent": None}
+        definition: dict[str, Any] = {
             "name": self.metadata.name,
             "description": spec.description,
             "dialerType": spec.dialerType.value,
-            "pacing": spec.pacing.model_dump(),
+            "pacing": pacing,
             "contactListId": spec.contactListId,
             "dnc": {
                 "enforceNational": spec.dnc.enforceNational,
@@ -262,3 +406,6 @@ class Campaign(_Model):
             "schedule": spec.schedule.model_dump(mode="json") if spec.schedule else None,
             "labels": {**self.metadata.labels, MANAGED_BY_KEY: MANAGED_BY_VALUE},
         }
+        if spec.acd is not None:
+            definition["acd"] = spec.acd.normal()
+        return definition

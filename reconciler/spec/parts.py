@@ -29,6 +29,12 @@ class Parts:
     adaptive: AdaptivePacing | None
     opt_outs: Mapping[str, OptOut]
     unknown_opt_outs: frozenset[str]  # written but invalid: whether the rule is waived is unknown
+    has_pacing: bool = True
+    """``spec.pacing`` is written (valid or not)."""
+    has_acd: bool = False
+    """``spec.acd`` is written (valid or not)."""
+    dialer: str | None = None
+    """``spec.dialerType`` as written."""
 
     @classmethod
     def of(cls, campaign: Campaign) -> Parts:
@@ -42,6 +48,9 @@ class Parts:
             adaptive=spec.adaptivePacing,
             opt_outs={k: v for k, v in (dict(opt) if opt else {}).items() if isinstance(v, OptOut)},
             unknown_opt_outs=frozenset(),
+            has_pacing=spec.pacing is not None,
+            has_acd=spec.acd is not None,
+            dialer=spec.dialerType.value,
         )
 
 
@@ -79,6 +88,9 @@ def salvage(data: Any) -> Parts:
         adaptive=_valid(AdaptivePacing, spec.get("adaptivePacing")),
         opt_outs=opt_outs,
         unknown_opt_outs=frozenset(unknown),
+        has_pacing=spec.get("pacing") is not None,
+        has_acd=spec.get("acd") is not None,
+        dialer=spec.get("dialerType") if isinstance(spec.get("dialerType"), str) else None,
     )
 
 

@@ -47,6 +47,9 @@ def options_for(settings: AcdOptions | Mapping[str, str] | Any) -> AcdOptions:
         return from_env(settings)
     if getattr(settings, "sandbox", None) is not None:
         return sandbox_options()
+    provided = getattr(settings, "provider_env", None)
+    if isinstance(provided, Mapping):  # a Target: the settings it was built from, never the ambient ones
+        return from_env(provided)
     return from_env()
 
 
@@ -61,7 +64,7 @@ async def open_acd_tenant(
 
     ``settings``: ``AcdOptions``, an environment mapping (``CXONE_ACCESS_KEY_*``,
     ``CXONE_ACD_*``), or a ``settings.Target``: a sandbox target gets the ACD
-    emulator in process (at ``<sandbox>-acd.db``), any other reads the environment.
+    emulator in process (at ``<sandbox>-acd.db``), any other the settings it was built from.
     """
     options = options_for(settings)
     sandbox: Path | None = getattr(settings, "sandbox", None)

@@ -40,6 +40,8 @@ from reconciler.providers.acd.mapping import (
 from reconciler.providers.acd.options import AcdOptions
 from reconciler.providers.acd.reads import SkillDocs, definition, revision
 from reconciler.providers.acd.wire import count, rows, unwrap
+from reconciler.spec.diagnostics import Diagnostic, Severity
+from reconciler.spec.source import LoadedCampaign, loc_of
 from reconciler.tenant import (
     ContactListInfo,
     DncListInfo,
@@ -51,7 +53,7 @@ from reconciler.tenant import (
     Traffic,
 )
 
-__all__ = ["PHONE", "STRATEGY", "AcdTenant", "Unsupported"]
+__all__ = ["NO_ETAG_NOTE", "PHONE", "STRATEGY", "AcdTenant", "Unsupported"]
 
 PHONE = 4
 STRATEGY = "Personal Connection"
@@ -122,8 +124,17 @@ def _related(finding: Finding, tops: set[str]) -> bool:
     return top in tops
 
 
+NO_ETAG_NOTE = (
+    "provider cxone-acd: the CXone ACD API has no ETag, so apply re-reads each skill just before "
+    "writing it and refuses (exit 3) when it changed since this plan; plan again then"
+)
+
+
 class AcdTenant:
     """A business unit reached through ``AcdClient``."""
+
+    provider = "cxone-acd"
+    plan_notes = (NO_ETAG_NOTE,)
 
     def __init__(self, client: AcdClient, options: AcdOptions) -> None:
         self.client = client
@@ -272,6 +283,28 @@ class AcdTenant:
 
     async def campaign(self, campaign_id: str) -> LiveCampaign:
         return await self._live(await self._read(campaign_id))
+
+    async def check_specs(self, specs: Sequence[LoadedCampaign]) -> list[Diagnostic]:
+        """What the specs ask that this API cannot honour, at their spec lines (``mapping.check``)."""
+        unit = await self.business_unit()
+        scheduled = any(s.campaign.spec.schedule is not None for s in specs)
+        zone = await self.schedule_zone(required=scheduled) if scheduled else None
+        found: list[Diagnostic] = []
+        for loaded in specs:
+            shape = loaded.campaign.definition()
+            findings = check(
+                shape,
+                shape.get("acd"),
+                tenant_dnc_group=self.options.tenant_dnc_group,
+                business_unit_zone=zone,
+                allow_predictive=unit.get("allowPredictiveDialing"),
+            )
+            for finding in findings:
+                field = finding.path if finding.path.startswith("metadata.") else f"spec.{finding.path}"
+                line, column = loaded.source.locate(loc_of(field))
+                severity: Severity = "warning" if finding.severity == "warning" else "error"
+                found.append(Diagnostic(loaded.path, line, column, severity, field, finding.message))
+        return found
 
     # writing
 
@@ -501,6 +534,21 @@ class AcdTenant:
                 )
             await runtime.sleep(2.0)
 
+    async def _pace(self, skill_id: str, ratio: Any) -> LiveCampaign:
+        """Adaptive pacing's one write: ``maximumRatio`` alone, 1..3, whatever the dialer type reads as."""
+        low, high = ACD_RANGES["maximumRatio"] or (1, 3)
+        if not (isinstance(ratio, int) and low <= ratio <= high):
+            raise Unsupported(
+                skill_id, [Finding("acd.maximumRatio", f"must be a whole number from 1 to 3, got {ratio!r}")]
+            )
+        await self._modify(
+            f"/skills/{skill_id}/parameters/general-settings",
+            "generalSettings",
+            lambda block: block | {"maximumRatio": ratio},
+            "general settings",
+        )
+        return await self.campaign(skill_id)
+
     async def _write(
         self, skill_id: str, current: LiveCampaign, fields: Sequence[FieldChange]
     ) -> LiveCampaign:
@@ -659,6 +707,22 @@ class AcdTenant:
                 hint="the ACD API has no ETag, so apply re-reads before writing; run plan again",
             )
         return current
+
+    async def pace(self, campaign_id: str, knobs: Mapping[str, int], *, revision: int) -> LiveCampaign:
+        """Adaptive pacing's write: ``maximumRatio`` only (a PREDICTIVE skill may be paced down to 1).
+
+        Unlike ``update`` it does not hold the ratio to the dialer type: the
+        abandon guard steps towards one line per agent, as strict abandon
+        pacing does. ``PreconditionFailed`` if the skill changed since read.
+        """
+        unknown = sorted(set(knobs) - {"maximumRatio"})
+        if unknown:
+            raise Unsupported(
+                campaign_id,
+                [Finding(f"adaptivePacing.{k}", "the ACD API paces maximumRatio only") for k in unknown],
+            )
+        await self._reread(campaign_id, revision)
+        return await self._pace(campaign_id, knobs["maximumRatio"])
 
     async def update(self, campaign_id: str, fields: Sequence[FieldChange], *, revision: int) -> LiveCampaign:
         current = await self._reread(campaign_id, revision)
