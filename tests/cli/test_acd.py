@@ -28,6 +28,7 @@ from reconciler.settings import Target
 from reconciler.tenant import Tenant
 from tests.acd_contract import AcdContractTransport
 from tests.fakes import FakeTime
+from tests.paths import ROOT
 
 BASE = "http://acd.test"
 WEEK = """\
@@ -296,7 +297,7 @@ def test_the_campaigns_provider_refuses_acd_settings_and_needs_pacing(acd: AcdCl
 
 
 def test_the_example_acd_spec_validates_and_plans(acd: AcdCli) -> None:
-    example = Path(__file__).parent.parent / "examples" / "acd"
+    example = ROOT / "examples" / "acd"
     assert acd.run("validate", str(example))[0] == 0
     code, out = acd.run("plan", str(example))
     assert code == 0, out
