@@ -5,6 +5,7 @@ In process against the emulator, on fake time (the tenant and the clock injected
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -237,3 +238,48 @@ def test_apply_tells_the_truth_when_a_committed_write_loses_its_answer(
     assert [entry.split()[0] for entry in cli.emulator.lost] == [lost.split()[0]]  # it really was lost
     assert cli.campaigns() == {}
     assert cli.run("plan", "--detailed-exitcode", "--allow-empty", str(empty))[0] == 0
+
+
+def test_summary_counters_since_creation_never_go_down_between_reads(cli: InProcessCli, specs: Path) -> None:
+    cli.run("apply", "--auto-approve", str(specs))
+    seen: list[dict[str, int]] = []
+    for cpm in (10, 25, 5, 25):
+        write_spec(specs, "a.yaml", spec_text("Alpha", "running", cpm=cpm))  # pacing moves between reads
+        assert cli.run("apply", "--auto-approve", str(specs))[0] == 0
+        cli.clock.advance(90)
+        code, out = cli.run("summary", "--format", "json", str(specs))
+        assert code == 0, out
+        (row,) = json.loads(out)["campaigns"]
+        seen.append({key: row[key] for key in ("totalCalls", "answered", "abandoned")})
+    for before, after in itertools.pairwise(seen):
+        assert all(after[key] >= before[key] for key in before), seen
+    assert seen[-1]["totalCalls"] > seen[0]["totalCalls"]
+
+
+def test_a_hostile_live_name_is_escaped_in_the_markdown_plan(cli: InProcessCli, specs: Path) -> None:
+    from tests.specs import api_definition
+
+    hostile = "</details><img src=x onerror=alert(1)> @ops-team\\n| x |"
+    body = api_definition(hostile, labels={"managed-by": "cxone-reconciler"})
+    cli.emulator.store.create(body.pop("name"), body, None)
+    code, out = cli.run("plan", "--prune", "--format", "markdown", str(specs))
+    assert code == 0, out
+    assert "</details><img" not in out and "<img" not in out and "@ops-team" not in out
+    assert "&lt;img src=x onerror=alert(1)&gt;" in out
+
+
+def test_an_alias_bomb_seed_stops_the_emulator_command_with_one_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [
+        f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]" for i in range(1, 10)
+    ]
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["emulator", "--seed", str(seed), "--port", "1"])
+    assert result.exit_code == 1, result.output
+    assert f"invalid seed file {seed}:" in result.output and "alias bomb" in result.output
+    assert "Traceback" not in result.output

