@@ -77,10 +77,11 @@
     if (abandon) {
       var cap = +(data.cap * 100).toFixed(3);
       draw(abandon, { type: "line", data: { datasets: [
-        { label: "abandon rate", data: series("abandonRate", 100), borderColor: COLOURS.abandon, backgroundColor: COLOURS.abandon, pointRadius: 0, borderWidth: 2 },
+        { label: "abandon rate", data: series("abandonRate", 100), borderColor: COLOURS.abandon, backgroundColor: COLOURS.abandon, pointRadius: 0, borderWidth: 2, pointStyle: "line" },
         { label: "cap " + cap + " %", data: [{ x: first, y: cap }, { x: last, y: cap }], borderColor: COLOURS.cap, backgroundColor: COLOURS.cap,
-          borderDash: [6, 4], pointRadius: 0, borderWidth: 2 }
-      ] }, options: base({ scales: { x: timeAxis(), y: percentAxis }, plugins: Object.assign(base({}).plugins, { legend: { display: true } }) }) });
+          borderDash: [6, 4], pointRadius: 0, borderWidth: 2, pointStyle: "dash" }
+      ] }, options: base({ scales: { x: timeAxis(), y: percentAxis },
+        plugins: Object.assign(base({}).plugins, { legend: { display: true, labels: { usePointStyle: true } } }) }) });
     }
     var pacing = root.querySelector('canvas[data-chart="pacing"]');
     if (pacing) {
@@ -112,9 +113,10 @@
         { label: "abandon rate", data: data.rows.map(function (r) { return +(r.abandonRate * 100).toFixed(2); }),
           backgroundColor: data.rows.map(function (r) { return r.overAbandonCap ? COLOURS.cap : COLOURS.abandon; }) },
         { type: "line", label: "cap", data: data.rows.map(function (r) { return +(r.cap * 100).toFixed(2); }), borderColor: COLOURS.cap,
-          backgroundColor: COLOURS.cap, borderDash: [6, 4], pointStyle: "line", pointRadius: 12, pointBorderWidth: 3, showLine: false }
+          backgroundColor: COLOURS.cap, pointStyle: "line", pointRadius: 18, pointHoverRadius: 18, pointBorderWidth: 3, showLine: false }
       ] }, options: { animation: false, responsive: true, maintainAspectRatio: false, indexAxis: "x",
-        scales: { y: { beginAtZero: true, ticks: { callback: percent } } }, plugins: { legend: { display: true } } } });
+        scales: { y: { beginAtZero: true, ticks: { callback: percent } } },
+        plugins: { legend: { display: true, labels: { usePointStyle: true } } } } });
     }
     root.querySelectorAll('canvas[data-chart="report-outcomes"]').forEach(function (canvas) {
       var r = data.rows[+canvas.getAttribute("data-index")];
