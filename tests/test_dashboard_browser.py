@@ -56,10 +56,10 @@ class Watched:
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def shot(self, name: str) -> Path:
+    def shot(self, name: str, *, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
     def check(self, site: Site | None) -> None:
@@ -151,6 +151,9 @@ def test_an_operator_signs_in_sees_every_campaign_and_its_charts(site: Site, wat
     assert cap["label"] == "cap 3 %" and {p["y"] for p in cap["data"]} == {3}
     assert "Europe/Berlin" in page.inner_text("[data-zone]")
     watched.shot("campaign")
+    page.set_viewport_size({"width": 1024, "height": 1240})
+    watched.shot("readme", full_page=False)  # docs/dashboard.png is made from this one
+    page.set_viewport_size(LAPTOP)
     page.hover('canvas[data-chart="pacing"]')
     page.goto(site.url + "/events")
     assert page.locator("table.events tbody tr").count() > 0
