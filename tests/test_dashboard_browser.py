@@ -154,7 +154,20 @@ def test_an_operator_signs_in_sees_every_campaign_and_its_charts(site: Site, wat
     page.set_viewport_size({"width": 1024, "height": 1240})
     watched.shot("readme", full_page=False)  # docs/dashboard.png is made from this one
     page.set_viewport_size(LAPTOP)
-    page.hover('canvas[data-chart="pacing"]')
+    canvas = page.locator('canvas[data-chart="pacing"]')
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    mark = page.evaluate(
+        """() => { const p = Chart.getChart(document.querySelector('canvas[data-chart="pacing"]'))
+                     .getDatasetMeta(1).data[0]; return [p.x, p.y]; }"""
+    )
+    page.mouse.move(box["x"] + mark[0], box["y"] + mark[1])
+    tooltip = page.evaluate(
+        """() => Chart.getChart(document.querySelector('canvas[data-chart="pacing"]')).tooltip.body
+                 .flatMap(b => b.lines).join(' ')"""
+    )
+    reason = page.locator("table.decisions tbody tr").last.locator("td").last.text_content()
+    assert "decision: 12 → 30 calls/min" in tooltip and reason in tooltip  # the oldest decision, on hover
     page.goto(site.url + "/events")
     assert page.locator("table.events tbody tr").count() > 0
     assert "calls/min" in page.inner_text("table.events")
