@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit e2e schema bench emulator serve clean fresh-clone
+.PHONY: demo test browser lint typecheck unit e2e schema bench emulator serve clean fresh-clone
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,15 +17,28 @@ demo: $(STAMP)
 	bash scripts/demo.sh
 
 ## test: lint, type-check and run every test (what CI runs)
-test: lint typecheck
+test: lint typecheck browser
 	$(BIN)/pytest
+
+## browser: Debian's chromium for the browser tests (apt-get, as root, when missing; Playwright drives it,
+## it never downloads a browser). Without one the browser tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ -n "$$RECONCILER_CHROMIUM" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests (apt-get install chromium)"; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || \
+	      echo "could not install chromium: the browser tests will be skipped"; \
+	  else \
+	    echo "no chromium (and not root to apt-get install it): the browser tests will be skipped"; \
+	  fi; }
 
 ## unit: the fast tests only (no child processes, loopback servers or signals)
 unit: $(STAMP)
 	$(BIN)/pytest -m "not e2e"
 
 ## e2e: the end-to-end tests only
-e2e: $(STAMP)
+e2e: $(STAMP) browser
 	$(BIN)/pytest -m e2e
 
 lint: $(STAMP)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import click
 
@@ -21,7 +22,7 @@ from reconciler.cli.base import (
     stop_on_signals,
     tenant_session,
 )
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.escape import visible
 from reconciler.pacer import pace_round
 from reconciler.pacer import watch as watch_pacing
@@ -127,9 +128,20 @@ def _now() -> str:
     is_flag=True,
     help="Exit 1 (after the report) when a campaign's abandon rate is over its cap.",
 )
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the report to FILE instead of printing it (e.g. --format html --out report.html).",
+)
 @handled
-def summary(paths: tuple[str, ...], fmt: str, fail_over_cap: bool) -> None:
-    """Performance of the managed campaigns the specs name."""
+def summary(paths: tuple[str, ...], fmt: str, fail_over_cap: bool, out: str | None) -> None:
+    """Performance of the managed campaigns the specs name.
+
+    `--format html --out report.html` writes one self-contained page (the
+    figures and their charts, no network needed) to mail or attach.
+    """
     loaded = load_specs(paths)
     target = current_target()
 
@@ -144,7 +156,12 @@ def summary(paths: tuple[str, ...], fmt: str, fail_over_cap: bool) -> None:
             "apply first",
             err=True,
         )
-    click.echo(performance.RENDERERS[fmt](rows, target.label))
+    report = performance.RENDERERS[fmt](rows, target.label)
+    if out is None:
+        click.echo(report)
+    else:
+        _write(out, report)
+        click.echo(f"Wrote the {fmt} report of {len(rows)} campaign(s) to {visible(out)}", err=True)
     over = performance.over_cap(rows)
     if fail_over_cap and over:
         fail(
@@ -154,3 +171,10 @@ def summary(paths: tuple[str, ...], fmt: str, fail_over_cap: bool) -> None:
                 hint="lower their pacing (reconciler pace enforces maxAbandonRate) and check the dialer",
             )
         )
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the report to {path}: {exc.strerror}") from None

@@ -25,13 +25,13 @@ from reconciler import aio
 from reconciler.errors import ApiError
 from reconciler.service.auth import NO_AUTH, Principal, signature_ok
 from reconciler.service.controller import Controller
+from reconciler.service.dashboard import dashboard_routes
 from reconciler.service.figures import summary_row, summary_totals
 from reconciler.service.metrics import CONTENT_TYPE
 from reconciler.service.operations import Operations, operation_json
-from reconciler.service.pace import check, pace
+from reconciler.service.pace import pace_now
 from reconciler.service.problems import Problem, body
-from reconciler.service.views import campaign_json, iso
-from reconciler.spec.types import format_duration
+from reconciler.service.reads import campaign_rows, campaign_view, event_rows, history_view, status_view
 
 __all__ = ["build_app", "contract"]
 
@@ -91,25 +91,7 @@ def build_app(controller: Controller, operations: Operations | None = None) -> S
 
     async def status(request: Request) -> Response:
         who(request)
-        last = controller.state.last_cycle()
-        cycle = None
-        if last is not None:
-            cycle = {
-                "startedAt": iso(last.started_at),
-                "finishedAt": iso(last.finished_at),
-                "outcome": last.outcome or "failed",
-                "error": last.error,
-            }
-            if last.outcome is None:
-                del cycle["outcome"]
-        return JSONResponse(
-            {
-                "target": config.target,
-                "drift": config.drift,
-                "syncInterval": format_duration(config.sync_interval),
-                "lastCycle": cycle,
-            }
-        )
+        return JSONResponse(status_view(controller))
 
     async def campaigns(request: Request) -> Response:
         who(request)
@@ -117,46 +99,16 @@ def build_app(controller: Controller, operations: Operations | None = None) -> S
         key = controller.views_key(snapshot)
         rendered = controller.rendered
         if rendered is None or rendered[0] != key:
-            suspensions = {n: controller.suspension_json(n) for n in controller.state.suspensions()}
-            errors = controller.state.errors()
-            rows = [
-                campaign_json(
-                    name,
-                    snapshot,
-                    suspension=suspensions.get(name),
-                    error=errors[name][0] if name in errors else None,
-                    realtime=controller.realtime.get(name),
-                )
-                for name in snapshot.names()
-            ]
+            rows = await campaign_rows(controller)
             rendered = controller.rendered = (key, bytes(JSONResponse({"campaigns": rows}).body))
         return Response(rendered[1], media_type="application/json")
 
     async def one(request: Request, name: str) -> Response:
-        snapshot = await controller.current()
-        if not snapshot.known(name):
-            raise Problem(404, "SPEC_NOT_FOUND", f"no spec declares a campaign named {name!r}")
-        errors = controller.state.errors()
-        return JSONResponse(
-            campaign_json(
-                name,
-                snapshot,
-                suspension=controller.suspension_json(name),
-                error=errors[name][0] if name in errors else None,
-                realtime=controller.realtime.get(name),
-            )
-        )
+        return JSONResponse(await campaign_view(controller, name))
 
     async def history(request: Request, name: str) -> Response:
-        snapshot = await controller.current()
-        if not snapshot.known(name):
-            raise Problem(404, "SPEC_NOT_FOUND", f"no spec declares a campaign named {name!r}")
         since = _since(request.query_params.get("since"), controller.now() - 86400)
-        samples = controller.state.samples(name, since=since)
-        for sample in samples:
-            sample["at"] = iso(sample["at"])
-        decisions = [entry for _, entry in controller.state.decisions(name, since=since)]
-        return JSONResponse({"samples": samples, "decisions": decisions})
+        return JSONResponse(await history_view(controller, name, since=since))
 
     async def campaign_summary(request: Request, name: str) -> Response:
         snapshot = await controller.current()
@@ -214,13 +166,8 @@ def build_app(controller: Controller, operations: Operations | None = None) -> S
                 reason = _reason(await request.body())
                 return accepted(await ops.suspend(name, reason, principal.name))
             dry_run = _flag(request.query_params.get("dryRun"))
-            if controller.draining:
-                raise Problem(503, "SHUTTING_DOWN", "the service is shutting down")
-            await controller.current()
-            target = check(controller, name)
-            return JSONResponse(
-                {"decision": await pace(controller, target, dry_run=dry_run, actor=principal.name)}
-            )
+            decision = await pace_now(controller, name, dry_run=dry_run, actor=principal.name)
+            return JSONResponse({"decision": decision})
         if action in reads or action in writes:
             raise Problem(405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}")
         raise Problem(404, "NOT_FOUND", f"no such endpoint: {request.method} {request.url.path}")
@@ -241,22 +188,7 @@ def build_app(controller: Controller, operations: Operations | None = None) -> S
         since_raw, limit_raw = request.query_params.get("since"), request.query_params.get("limit")
         since = _integer("since", since_raw, 0) if since_raw is not None else None
         limit = _integer("limit", limit_raw, 1, 1000) if limit_raw is not None else 100
-        found = controller.state.events(since=since, limit=limit)
-        return JSONResponse(
-            {
-                "events": [
-                    {
-                        "id": e.id,
-                        "at": iso(e.at),
-                        "kind": e.kind,
-                        "campaign": e.campaign,
-                        "message": e.message,
-                        "actor": e.actor,
-                    }
-                    for e in found
-                ]
-            }
-        )
+        return JSONResponse({"events": event_rows(controller, since=since, limit=limit)})
 
     async def github(request: Request) -> Response:
         secret = config.webhook_secret
@@ -303,6 +235,7 @@ def build_app(controller: Controller, operations: Operations | None = None) -> S
             Route("/api/v1/operations/{op_id}", operation),
             Route("/api/v1/events", events),
             Route("/api/v1/hooks/github", github, methods=["POST"]),
+            *dashboard_routes(controller, ops),
         ],
         exception_handlers={
             Problem: problem,

@@ -21,7 +21,7 @@ from reconciler.service.views import iso
 from reconciler.spec.models import AdaptivePacing
 from reconciler.tenant import FieldChange, Status
 
-__all__ = ["Paced", "pace", "paced"]
+__all__ = ["Paced", "pace", "pace_now", "paced"]
 
 
 @dataclass(frozen=True)
@@ -155,3 +155,11 @@ async def pace(
             campaign=target.name,
         )
     return entry
+
+
+async def pace_now(controller: Controller, name: str, *, dry_run: bool, actor: str) -> dict[str, Any]:
+    """An operator's "pace now" (the control API's and the dashboard's): one round, or the Problem why not."""
+    if controller.draining:
+        raise Problem(503, "SHUTTING_DOWN", "the service is shutting down")
+    await controller.current()
+    return await pace(controller, check(controller, name), dry_run=dry_run, actor=actor)

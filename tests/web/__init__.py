@@ -1,0 +1,1 @@
+"""Tests of reconciler/web/ and the dashboard pages of reconciler/service/."""
