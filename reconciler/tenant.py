@@ -9,7 +9,7 @@ and actions as enums, figures as plain numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -30,6 +30,7 @@ __all__ = [
     "Status",
     "Tenant",
     "Traffic",
+    "nest",
 ]
 
 
@@ -76,6 +77,21 @@ class FieldChange:
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "before": self.before, "after": self.after}
+
+
+def nest(values: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """Dotted paths and their values as nested mappings (the inverse of flattening a definition).
+
+    Label keys are free text and may hold dots: under ``labels`` only the first dot separates.
+    """
+    nested: dict[str, Any] = {}
+    for path, value in values:
+        *parents, leaf = path.split(".", 1) if path.startswith("labels.") else path.split(".")
+        node = nested
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return nested
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,12 @@ from pydantic import ValidationError
 from reconciler import aio
 from reconciler.engine.diff import Desired, diff, flatten
 from reconciler.engine.plan import Change, Plan, check_safety
-from reconciler.engine.references import check_references
+from reconciler.engine.references import (
+    check_references,
+    contact_list_problem,
+    dnc_list_problem,
+    fetch_lists,
+)
 from reconciler.errors import OwnershipConflict, SpecError, StalePlan
 from reconciler.spec.checks import check_campaign
 from reconciler.spec.diagnostics import Diagnostic
@@ -19,7 +24,7 @@ from reconciler.spec.loader import LoadedCampaign
 from reconciler.spec.models import MANAGED_BY_KEY, PROVIDER_CAMPAIGNS, Campaign
 from reconciler.spec.source import SourceMap
 from reconciler.spec.validation import diagnostics_from
-from reconciler.tenant import Action, LiveCampaign, Tenant
+from reconciler.tenant import Action, LiveCampaign, Tenant, nest
 
 __all__ = ["check_saved", "make_plan", "provider_diagnostics", "provider_of"]
 
@@ -88,7 +93,7 @@ async def check_saved(tenant: Tenant, plan: Plan, *, target: str, force: bool) -
     check_safety(now, force=force)
     provider = provider_of(tenant)
     problems = [d for c in plan.changes for d in _spec_problems(c, live.get(c.name), provider)]
-    problems += await _reference_problems(tenant, plan)
+    problems += await _reference_problems(tenant, plan, live)
     if problems:
         raise SpecError(
             f"the saved plan would write {len(problems)} thing(s) that do not hold; nothing was applied",
@@ -148,7 +153,7 @@ def _spec_problems(change: Change, current: LiveCampaign | None, provider: str) 
     flat = _written(change, current)
     if flat is None:
         return []
-    spec = _unflatten(flat)
+    spec = nest(flat.items())
     labels = {k: v for k, v in spec.pop("labels", {}).items() if k != MANAGED_BY_KEY}
     spec.pop("name", None)
     if dict(change.opt_outs):
@@ -172,35 +177,31 @@ def _spec_problems(change: Change, current: LiveCampaign | None, provider: str) 
     ]
 
 
-async def _reference_problems(tenant: Tenant, plan: Plan) -> list[Diagnostic]:
-    lists = sorted({f.after for c in plan.changes for f in c.fields if f.path == "contactListId" and f.after})
-    dncs = sorted(
-        {i for c in plan.changes for f in c.fields if f.path == "dnc.listIds" and f.after for i in f.after}
+async def _reference_problems(
+    tenant: Tenant, plan: Plan, live: Mapping[str, LiveCampaign]
+) -> list[Diagnostic]:
+    """The lists every campaign the plan touches will hold afterwards, under plan's own rules."""
+    held: list[tuple[Change, str | None, list[str], bool]] = []
+    for change in plan.changes:
+        if not ({Action.CREATE, Action.UPDATE, Action.ADOPT, Action.START} & set(change.actions)):
+            continue  # a stop or a delete dials nothing
+        current = live.get(change.name)
+        flat = _written(change, current) or (flatten(current.definition) if current is not None else {})
+        starts = Action.START in change.actions
+        dials = starts or (current is not None and current.active and Action.STOP not in change.actions)
+        held.append((change, flat.get("contactListId"), list(flat.get("dnc.listIds") or []), dials))
+    lists = await fetch_lists(
+        tenant, (c for _, c, _, _ in held if c), (d for _, _, ids, _ in held for d in ids)
     )
-    found_lists, found_dncs = await aio.pair(
-        aio.gather(*(tenant.contact_list(i) for i in lists)),
-        aio.gather(*(tenant.dnc_list(i) for i in dncs)),
-    )
-    problems = []
-    for list_id, found in zip(lists, found_lists, strict=True):
-        if found is None:
-            problems.append(f"contact list {list_id} does not exist in the tenant")
-        elif not found.dnc_compliant:
-            problems.append(f"contact list {list_id} ({found.name}) is not DNC compliant: scrub it first")
-    problems += [
-        f"DNC list {i} does not exist in the tenant"
-        for i, d in zip(dncs, found_dncs, strict=True)
-        if d is None
-    ]
-    return [Diagnostic("saved plan", 1, 1, "error", "", p) for p in problems]
-
-
-def _unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
-    nested: dict[str, Any] = {}
-    for path, value in flat.items():
-        *parents, leaf = path.split(".", 1) if path.startswith("labels.") else path.split(".")
-        node = nested
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return nested
+    problems: list[Diagnostic] = []
+    for change, contact, dnc_ids, dials in held:
+        where = f"saved plan: {change.name}"
+        if contact:
+            problem = contact_list_problem(contact, lists.contact[contact], dials=dials)
+            if problem is not None and problem[0] == "error":
+                problems.append(Diagnostic(where, 1, 1, "error", "contactListId", problem[1]))
+        for dnc_id in dnc_ids:
+            missing = dnc_list_problem(dnc_id, lists.dnc[dnc_id])
+            if missing is not None:
+                problems.append(Diagnostic(where, 1, 1, "error", "dnc.listIds", missing))
+    return problems

@@ -25,6 +25,7 @@ from reconciler.tenant import (
     Statistics,
     Status,
     Traffic,
+    nest,
 )
 
 __all__ = ["CampaignsTenant", "idempotency_key", "live", "merge_patch"]
@@ -32,15 +33,7 @@ __all__ = ["CampaignsTenant", "idempotency_key", "live", "merge_patch"]
 
 def merge_patch(fields: Iterable[FieldChange]) -> dict[str, Any]:
     """Dotted paths and their new values as a nested JSON merge patch (RFC 7396)."""
-    patch: dict[str, Any] = {}
-    for f in fields:
-        # label keys are free text and may hold dots: only the first dot is a separator
-        *parents, leaf = f.path.split(".", 1) if f.top == "labels" else f.path.split(".")
-        node = patch
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = f.after
-    return patch
+    return nest((f.path, f.after) for f in fields)
 
 
 def idempotency_key(attempt: str) -> str:

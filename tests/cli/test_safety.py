@@ -283,3 +283,20 @@ def test_an_alias_bomb_seed_stops_the_emulator_command_with_one_line(tmp_path: P
     assert result.exit_code == 1, result.output
     assert f"invalid seed file {seed}:" in result.output and "alias bomb" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_saved_start_is_refused_when_its_list_is_no_longer_dnc_compliant(
+    cli: InProcessCli, specs: Path, tmp_path: Path
+) -> None:
+    write_spec(specs, "a.yaml", spec_text("Alpha", "stopped"))
+    assert cli.run("apply", "--auto-approve", str(specs))[0] == 0
+    write_spec(specs, "a.yaml", spec_text("Alpha", "running"))
+    saved = tmp_path / "start.json"
+    assert cli.run("plan", str(specs), "--out", str(saved))[0] == 0  # one start, no field changes
+    store = cli.emulator.store
+    lists = [{**cl, "dncCompliant": False} for cl in store.contact_lists()]
+    store.seed(lists, store.dnc_lists())  # the list lost its DNC scrub since the plan was saved
+    code, out = cli.run("apply", "--plan", str(saved), "--auto-approve")
+    assert code == 1, out
+    assert "is not DNC compliant" in out and "nothing was applied" in out
+    assert cli.campaigns()["Alpha"]["status"] == "STOPPED"
