@@ -97,7 +97,7 @@ def from_env(
             hint="cxone-acd for a real CXone tenant's Admin API; unset it for the Campaigns API",
         )
     if provider != DEFAULT_PROVIDER:
-        return _acd_target(env, base, sandbox=sandbox, rate_limit=limit)
+        return _acd_target(env, base, sandbox=sandbox, rate_limit=limit, strict=strict)
     if not base:
         if strict:
             _refuse_half_a_target(env, raw_base)
@@ -131,10 +131,35 @@ def from_env(
     )
 
 
-def _acd_target(env: Mapping[str, str], base: str, *, sandbox: Path, rate_limit: float | None) -> Target:
-    """A business unit through the ACD API (its settings are read by the provider), or its sandbox."""
+def _acd_target(
+    env: Mapping[str, str], base: str, *, sandbox: Path, rate_limit: float | None, strict: bool
+) -> Target:
+    """A business unit through the ACD API (its settings are read by the provider), or its sandbox.
+
+    As for the Campaigns API, the sandbox is chosen only when no target setting is
+    given at all; with ``strict``, a URL set but empty or an access key half given is an
+    error naming the variable, never a silent sandbox.
+    """
     auth = (env.get("CXONE_AUTH_BASE") or "").strip().rstrip("/")
-    if not base and not auth and not any(env.get(name) for name in ACD_SETTINGS):
+    given = [name for name in ("CXONE_API_BASE", *ACD_SETTINGS, *TARGET_SETTINGS) if name in env]
+    if strict:
+        empty = [name for name in given if not (env.get(name) or "").strip()]
+        if empty:
+            raise ConfigError(
+                f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} set but empty",
+                hint="give the business unit's settings (see README: Real tenants), "
+                "or unset them to use the embedded sandbox",
+            )
+        keys = ("CXONE_ACCESS_KEY_ID", "CXONE_ACCESS_KEY_SECRET")
+        missing = [name for name in keys if not env.get(name)]
+        if given and missing:
+            raise ConfigError(
+                f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} set but "
+                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not",
+                hint="export the access key of the business unit's API user, "
+                "or unset the other settings to use the embedded sandbox",
+            )
+    if not given:
         return Target(
             base_url=SANDBOX_BASE,
             client_id=SANDBOX_CLIENT_ID,

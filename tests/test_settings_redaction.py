@@ -26,7 +26,10 @@ CREDENTIALS = {"CXONE_CLIENT_ID": "ci", "CXONE_CLIENT_SECRET": "s3cret-value"}
     [
         ("https://user:p4ss@cxone.example:8443/base?x=1", "https://cxone.example:8443/base?x=1"),
         ("https://user@cxone.example", "https://cxone.example"),
-        ("https://cxone.example/a@b", "https://cxone.example/a@b"),
+        # a raw '#', '/' or '?' in a password ends urlsplit's netloc early: still never shown
+        ("https://bob:s3cr#et@api.example.com", "https://api.example.com"),
+        ("https://bob:s3/cr@api.example.com/x", "https://api.example.com/x"),
+        ("https://bob:s3?cr@api.example.com", "https://api.example.com"),
         ("https://cxone.example", "https://cxone.example"),
     ],
 )
@@ -93,3 +96,16 @@ def test_plans_and_the_trace_name_the_target_without_url_credentials(tenant: Ten
     assert "http: POST /oauth/token -> 200" in out
     assert "p4ss" not in out
     assert "p4ss" not in (tmp_path / "plan.json").read_text()
+
+
+@pytest.mark.parametrize("password", ["s3cr#et", "s3/cret", "s3?cret"])
+def test_a_password_with_url_delimiters_is_never_printed(password: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import main
+
+    write_spec(tmp_path, "c.yaml", spec_text())
+    env = {"CXONE_API_BASE": f"https://bob:{password}@api.example.com", **CREDENTIALS}
+    result = CliRunner().invoke(main, ["plan", str(tmp_path)], env=env)
+    assert result.exit_code == 1
+    assert password not in result.output and "s3cret-value" not in result.output

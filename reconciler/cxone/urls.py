@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 from reconciler.errors import InvalidRequest
 
@@ -18,9 +18,13 @@ def segment(value: str, *, what: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with any user:password@ removed; the one way a target URL is shown."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
+    """``url`` with any user:password@ removed; the one way a target URL is shown.
+
+    Not left to ``urlsplit``: a password holding a raw '#', '/' or '?' ends its
+    netloc early and would be shown whole. Everything between '://' and the last
+    '@' is dropped, whatever it holds (a base URL has no '@' of its own).
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator or "@" not in rest:
         return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=host))
+    return f"{scheme}://{rest.rsplit('@', 1)[1]}"

@@ -160,6 +160,16 @@ def test_an_update_and_a_delete_whose_answers_were_lost_are_reported_done(
     [
         ({"CXONE_API_BASE": "", "CXONE_CLIENT_ID": "ci", "CXONE_CLIENT_SECRET": "s3cret"}, "API_BASE"),
         ({"CXONE_API_BASE": None, "CXONE_CLIENT_ID": "ci", "CXONE_CLIENT_SECRET": "s3"}, "CXONE_CLIENT_ID"),
+        (
+            {
+                "CXONE_PROVIDER": "cxone-acd",
+                "CXONE_API_BASE": "",
+                "CXONE_CLIENT_ID": "x",
+                "CXONE_CLIENT_SECRET": "s3",
+            },
+            "CXONE_API_BASE",
+        ),
+        ({"CXONE_PROVIDER": "cxone-acd", "CXONE_API_BASE": None, "CXONE_ACCESS_KEY_ID": "k"}, "SECRET"),
     ],
 )
 def test_a_half_set_target_is_an_error_not_the_sandbox(
