@@ -110,7 +110,8 @@ async def watch(
 
     async def follow(spec: Campaign) -> None:
         rules = spec.spec.adaptivePacing
-        assert rules is not None
+        if rules is None:
+            return  # only specs with adaptive pacing are followed
         done = 0
         while not stop.is_set():
             report(await watch_round(spec))

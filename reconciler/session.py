@@ -28,7 +28,8 @@ def sandbox_transport(target: Target) -> httpx.AsyncBaseTransport:
     from reconciler.emulator.app import build
     from reconciler.emulator.dialer import DialerModel
 
-    assert target.sandbox is not None
+    if target.sandbox is None:
+        raise ConfigError(f"{target.label} is a tenant, not the sandbox", hint="this is a bug; report it")
     try:
         emulator = build(str(target.sandbox), dialer=DialerModel(speed=SANDBOX_DIALER_SPEED))
     except (OSError, sqlite3.Error) as exc:

@@ -339,7 +339,7 @@ _change_options = [
     click.option(
         "--allow-empty",
         is_flag=True,
-        help="Accept paths that hold no campaign spec (with --prune: delete every managed campaign).",
+        help="Accept paths that hold no campaign spec (with --prune, deleting them all still needs --force).",
     ),
     click.option("--prune", is_flag=True, help="Delete managed campaigns that no spec names."),
     click.option("--adopt", is_flag=True, help="Take over live campaigns of the same name."),

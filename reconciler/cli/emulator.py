@@ -8,13 +8,18 @@ import ipaddress
 import socket
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler.cli.base import handled, main
 from reconciler.errors import ConfigError
 from reconciler.settings import ALL_SCOPES
+
+if TYPE_CHECKING:  # the server stack is imported only when the command runs
+    from reconciler.emulator.acd import Quirks
+    from reconciler.emulator.dialer import DialerModel
+    from reconciler.emulator.server import AsgiApp
 
 # The emulator's server stack (starlette, uvicorn) is imported when the command
 # runs, so that every other command starts without it.
@@ -116,7 +121,7 @@ CAMPAIGNS_ONLY = (
 ACD_ONLY = ("no_quirk", "throttle_every", "revoke_every")
 
 
-def _acd_quirks(no_quirk: tuple[str, ...], throttle_every: int, revoke_every: int) -> object:
+def _acd_quirks(no_quirk: tuple[str, ...], throttle_every: int, revoke_every: int) -> Quirks:
     import dataclasses
 
     from reconciler.emulator.acd import Quirks
@@ -130,13 +135,11 @@ def _acd_quirks(no_quirk: tuple[str, ...], throttle_every: int, revoke_every: in
 
 
 def _serve_acd(
-    host: str, port: int, db: str | None, token_lifetime: int, quirks: object, dialer: object
-) -> tuple[object, list[str]]:
+    host: str, port: int, db: str | None, token_lifetime: int, quirks: Quirks, dialer: DialerModel
+) -> tuple[AsgiApp, list[str]]:
     """The ACD flavour, and the lines that tell a shell how to point the reconciler at it."""
-    from reconciler.emulator.acd import DEMO_KEY, DEMO_SECRET, Quirks, build_acd
-    from reconciler.emulator.dialer import DialerModel
+    from reconciler.emulator.acd import DEMO_KEY, DEMO_SECRET, build_acd
 
-    assert isinstance(quirks, Quirks) and isinstance(dialer, DialerModel)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
     try:
@@ -368,12 +371,10 @@ def emulator(
     _run(instance, host, port, lines)
 
 
-def _run(instance: object, host: str, port: int, lines: list[str]) -> None:
+def _run(app: AsgiApp, host: str, port: int, lines: list[str]) -> None:
     """Listen, say how to use it, serve until Ctrl-C."""
-    from reconciler.emulator.server import AsgiApp, server
+    from reconciler.emulator.server import server
 
-    assert hasattr(instance, "app")
-    app: AsgiApp = instance
     sock = _listen(host, port)
     for line in lines:
         click.echo(line)

@@ -100,7 +100,7 @@ def apply(
 ) -> None:
     """Make the tenant match the specs (or execute a saved plan)."""
     if plan_file and paths:
-        raise ConfigError("--plan executes a saved plan and takes no spec paths", hint="drop the paths")
+        raise click.UsageError("--plan executes a saved plan and takes no spec paths; drop the paths")
     saved = saved_plan.read(plan_file) if plan_file else None
     loaded = None if saved else load_specs(paths, echo_warnings=False, allow_empty=allow_empty)
     target = current_target()
@@ -117,9 +117,8 @@ def apply(
 
     async def plan_and_apply(tenant: Tenant) -> list[Outcome] | None:
         if saved is not None:
-            todo = await check_saved(tenant, saved, target=target.label, force=force)
-        else:
-            assert loaded is not None
+            todo = await check_saved(tenant, saved, target=target.label, force=force)  # every guard
+        elif loaded is not None:
             todo = await make_plan(
                 tenant,
                 loaded.campaigns,
@@ -128,8 +127,10 @@ def apply(
                 adopt=adopt,
                 warnings=[d.format() for d in loaded.diagnostics],
             )
+            check_safety(todo, force=force)
+        else:
+            raise ConfigError("apply needs spec paths or --plan FILE", hint="see reconciler apply --help")
         click.echo(render.render_text(todo, style))
-        check_safety(todo, force=force)
         if not todo.has_changes:
             return []
         if not auto_approve:

@@ -133,7 +133,8 @@ class Executor:
                 outcome.interrupted = True
                 return
             except ReconcilerError as error:
-                outcome.in_flight = None
+                if not isinstance(error, TransientError):
+                    outcome.in_flight = None  # answered: what was sent is known to have failed
                 outcome.failed_action = action
                 outcome.error = str(error)
                 self._progress(change.name, f"{action} failed: {error}")
@@ -162,7 +163,7 @@ class Executor:
             state.status = (await self._stop_campaign(campaign_id, change)).status
             return f"stopped ({state.status})"
         if action == Action.START:
-            state.status = (await self._start_campaign(campaign_id, change, state.status)).status
+            state.status = (await self._start_campaign(campaign_id, change, state.status, outcome)).status
             return f"started ({state.status})"
         return await self._delete(campaign_id, change, state, outcome)
 
@@ -190,8 +191,11 @@ class Executor:
             )
         except (PreconditionFailed, TransientError):
             # A 412 after a lost answer is our own write seen by its retry: judge by what is live.
+            # Ours is the only change it may hold: our fields, and at most one revision on
+            # (a writer of its own moves it further, and then nothing is assumed).
             current = await self._send(partial(self._tenant.campaign, campaign_id))
-            if not _holds(current, fields):
+            ours = current.revision in (state.revision, state.revision + 1)
+            if not (ours and _holds(current, fields)):
                 raise
             outcome.notes.append("the update's answer was lost; confirmed by reading the campaign back")
             return current
@@ -229,15 +233,23 @@ class Executor:
         acknowledged = self._runtime.monotonic()
         return await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=(), since=acknowledged)
 
-    async def _start_campaign(self, campaign_id: str, change: Change, status: Status | None) -> LiveCampaign:
+    async def _start_campaign(
+        self, campaign_id: str, change: Change, status: Status | None, outcome: Outcome
+    ) -> LiveCampaign:
         if status == Status.STOPPING:
-            await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
+            settled = await self._waiter.wait(campaign_id, SETTLED, change.launch, fail_on=())
+            if settled.status == Status.COMPLETED:
+                outcome.notes.append(
+                    "COMPLETED while it was stopping (its list is dialled out): not restarted"
+                )
+                return settled
         try:
             await self._send(partial(self._tenant.start, campaign_id), write=True)
         except (Conflict, TransientError):
-            # Started by someone else, or our own start whose answer was lost: judge by what is live.
+            # Started by someone else, or our own start whose answer was lost: judge by what is live
+            # (running or on its way, or already at its end: the wait below reports it either way).
             current = await self._send(partial(self._tenant.campaign, campaign_id))
-            if current.status not in ACTIVE:
+            if current.status in (Status.STOPPED, Status.STOPPING):
                 raise
         acknowledged = self._runtime.monotonic()
         final = await self._waiter.wait(

@@ -193,6 +193,11 @@ def render_outcomes(
         done = ", ".join(o.done) or "-"
         if o.ok:
             result = "ok"
+        elif o.error and o.in_flight is not None:
+            result = (
+                f"FAILED at {o.failed_action}: {visible(o.error)} "
+                "(the request was sent, its outcome not seen: plan again to see it)"
+            )
         elif o.error:
             result = f"FAILED at {o.failed_action}: {visible(o.error)}"
         elif o.in_flight is not None:

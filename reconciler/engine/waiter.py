@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Collection
 
 from reconciler.engine.plan import Launch
-from reconciler.errors import Interrupted, OperationFailed
+from reconciler.errors import Interrupted, OperationFailed, TransientError
 from reconciler.runtime import Runtime
 from reconciler.tenant import LiveCampaign, Status, Tenant
 
@@ -68,11 +68,20 @@ class Waiter:
                 if self._stop.is_set():
                     raise Interrupted("interrupted while waiting")
                 fresh_from = max(acknowledged, runtime.monotonic() - launch.poll_interval / 2)
-                campaign, shared = await self._read(campaign_id, fresh_from=fresh_from)
-                if campaign is not None and shared and campaign.status in fail_on:
-                    campaign = None  # a failure is only ever decided by a direct read
-                if campaign is None:
-                    campaign = await self._tenant.campaign(campaign_id)
+                try:
+                    campaign, shared = await self._read(campaign_id, fresh_from=fresh_from)
+                    if campaign is not None and shared and campaign.status in fail_on:
+                        campaign = None  # a failure is only ever decided by a direct read
+                    if campaign is None:
+                        campaign = await self._tenant.campaign(campaign_id)
+                except TransientError as error:
+                    # One failed read decides nothing: poll again until the deadline.
+                    if runtime.monotonic() >= deadline:
+                        raise OperationFailed(
+                            f"could not read the campaign within {launch.timeout:g} s: {error}",
+                            hint="check the campaign in CXone; run plan again to see where it is",
+                        ) from None
+                    continue
                 if campaign.status in targets or campaign.status in fail_on:
                     return campaign
                 if runtime.monotonic() >= deadline:

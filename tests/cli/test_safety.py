@@ -310,3 +310,45 @@ def test_a_saved_start_is_refused_when_its_list_is_no_longer_dnc_compliant(
     assert code == 1, out
     assert "is not DNC compliant" in out and "nothing was applied" in out
     assert cli.campaigns()["Alpha"]["status"] == "STOPPED"
+
+
+class LoseThenRace(httpx.AsyncBaseTransport):
+    """The first PATCH lands and its answer is lost, while someone else edits the campaign too."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, cli: InProcessCli) -> None:
+        self.inner = inner
+        self.cli = cli
+        self.done = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "PATCH" and not self.done:
+            self.done = True
+            await response.aread()
+            store = self.cli.emulator.store
+            row = store.by_name("Alpha")
+            assert row is not None
+            store.replace_definition(row, {**row.definition, "description": "edited in the CXone UI"})
+            return httpx.Response(504, json={"errorCode": "GATEWAY_TIMEOUT", "errorMessage": "lost"})
+        return response
+
+
+def test_an_update_whose_answer_was_lost_is_not_done_if_someone_else_wrote_too(
+    cli: InProcessCli, specs: Path
+) -> None:
+    cli.run("apply", "--auto-approve", str(specs))
+    write_spec(specs, "a.yaml", spec_text("Alpha", "running", cpm=12))
+    cli.wrap = lambda inner: LoseThenRace(inner, cli)
+    code, out = cli.run("apply", "--auto-approve", str(specs))
+    assert code == 1, out
+    assert "FAILED at update" in out and "0 applied, 1 failed" in out
+
+
+def test_a_saved_plan_with_spec_paths_is_a_usage_error(
+    cli: InProcessCli, specs: Path, tmp_path: Path
+) -> None:
+    saved = tmp_path / "p.json"
+    assert cli.run("plan", str(specs), "--out", str(saved))[0] == 0
+    code, out = cli.run("apply", "--plan", str(saved), "--auto-approve", str(specs))
+    assert code == 64, out  # EX_USAGE, never 2 ("has changes") and never a partial apply
+    assert "takes no spec paths" in out and cli.campaigns() == {}

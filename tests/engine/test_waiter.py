@@ -7,7 +7,7 @@ import asyncio
 from reconciler.engine.apply import Executor
 from reconciler.engine.outcome import Outcome
 from reconciler.engine.plan import Change, Launch, Plan
-from reconciler.tenant import Action, Status
+from reconciler.tenant import Action, LiveCampaign, Status
 from tests.fake_tenant import SlowListTenant
 from tests.fakes import SimulatedTime
 
@@ -74,3 +74,22 @@ async def test_an_interrupted_run_reports_every_request_it_sent_and_no_other() -
     assert all(o.interrupted and not o.ok for o in outcomes)
     assert {o.name for o in outcomes if o.in_flight == Action.START} == sent
     assert all(o.in_flight is None for o in outcomes if o.name not in sent)
+
+
+async def test_one_failed_read_while_waiting_decides_nothing() -> None:
+    from reconciler.errors import TransientError
+
+    clock = SimulatedTime()
+    tenant = SlowListTenant(clock, 2)
+    real_campaign = tenant.campaign
+    failures = [TransientError("GET: 503 UPSTREAM_UNAVAILABLE")]
+
+    async def flaky(campaign_id: str) -> LiveCampaign:
+        if failures:
+            raise failures.pop()
+        return await real_campaign(campaign_id)
+
+    tenant.campaign = flaky  # type: ignore[method-assign]
+    outcomes = await clock.run(Executor(tenant, starts(tenant), runtime=clock.runtime).run())
+    assert [(o.ok, o.error) for o in outcomes] == [(True, None), (True, None)]
+    assert failures == []
