@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from reconciler.emulator.acd import AcdEmulator, Quirks, build_acd
 from reconciler.providers.acd import AcdOptions, AcdTenant, open_acd_tenant
 from reconciler.spec.models import MANAGED_BY_KEY, MANAGED_BY_VALUE
-from tests.acd_contract import AcdContractTransport
+from tests.contract import AcdContractTransport
 from tests.fakes import FakeTime
 
 BASE = "http://acd.test"

@@ -19,7 +19,7 @@ from reconciler.service.metrics import Metrics, MetricsTransport
 from reconciler.service.operations import Operations
 from reconciler.service.state import OperationRow, State
 from tests.conftest import client_for
-from tests.control_contract import ControlContract
+from tests.contract import ControlContract
 from tests.fakes import FakeTime
 
 BASE = "http://serve.test"

@@ -26,7 +26,7 @@ from reconciler.runtime import Runtime
 from reconciler.session import open_tenant
 from reconciler.settings import Target
 from reconciler.tenant import Tenant
-from tests.acd_contract import AcdContractTransport
+from tests.contract import AcdContractTransport
 from tests.fakes import FakeTime
 from tests.paths import ROOT
 

@@ -16,8 +16,8 @@ from reconciler.providers.acd import open_acd_tenant
 from reconciler.providers.acd.client import claims
 from reconciler.providers.acd.options import from_env
 from reconciler.providers.acd.wire import count, rows, unwrap
-from tests.acd_contract import AcdContractTransport
 from tests.acd_support import BASE, definition, emulator, options, tenant_for
+from tests.contract import AcdContractTransport
 from tests.fakes import FakeTime
 
 ROOT = f"{BASE}/inContactAPI/services/v34.0"
