@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import gc
+import ipaddress
 import logging
 import os
 import signal
@@ -30,6 +31,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_PATHS = ("campaigns",)
 EX_USAGE = 64
 """Exit code of a usage error (sysexits.h EX_USAGE); 2 stays "the plan has changes"."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address is reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def style(text: str, colour: str) -> str:

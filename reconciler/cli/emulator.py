@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import ipaddress
 import socket
 import sqlite3
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from reconciler.cli.base import handled, main
+from reconciler.cli.base import handled, is_loopback, main
 from reconciler.errors import ConfigError
 from reconciler.settings import ALL_SCOPES
 
@@ -24,15 +23,6 @@ if TYPE_CHECKING:  # the server stack is imported only when the command runs
 # The emulator's server stack (starlette, uvicorn) is imported when the command
 # runs, so that every other command starts without it.
 SCOPES = tuple(ALL_SCOPES.split())
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _parse_client(value: str) -> tuple[str, str, tuple[str, ...]]:
@@ -378,7 +368,7 @@ def _run(app: AsgiApp, host: str, port: int, lines: list[str]) -> None:
     sock = _listen(host, port)
     for line in lines:
         click.echo(line)
-    if not _loopback(host):
+    if not is_loopback(host):
         click.secho(
             f"warning: listening on {host}, beyond loopback: anyone who can reach it can use the "
             "published demo credentials",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +11,15 @@ from pathlib import Path
 import click
 import httpx
 
-from reconciler.cli.base import DEFAULT_PATHS, current_runtime, current_target, handled, load_specs, main
+from reconciler.cli.base import (
+    DEFAULT_PATHS,
+    current_runtime,
+    current_target,
+    handled,
+    is_loopback,
+    load_specs,
+    main,
+)
 from reconciler.errors import ConfigError
 from reconciler.service import logs
 from reconciler.service.auth import ROLES, Tokens, mint
@@ -34,15 +41,6 @@ def _duration(ctx: click.Context, param: click.Parameter, value: str) -> float:
     if seconds < 1:
         raise click.BadParameter("must be at least 1s")
     return seconds
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @main.command(context_settings={"max_content_width": 100})
@@ -143,7 +141,7 @@ def _auth(tokens_file: str | None, no_auth: bool, host: str) -> Tokens | None:
     if no_auth:
         if tokens_file:
             raise ConfigError("--no-auth and --tokens contradict each other", hint="drop one of them")
-        if not _loopback(host):
+        if not is_loopback(host):
             raise ConfigError(
                 f"--no-auth serves only on loopback, and --host is {host}",
                 hint="use --host 127.0.0.1, or mint tokens with `reconciler serve token`",
