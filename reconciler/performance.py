@@ -22,7 +22,6 @@ __all__ = [
     "Row",
     "over_cap",
     "render_csv",
-    "render_html",
     "render_json",
     "render_markdown",
     "render_table",
@@ -155,21 +154,14 @@ def render_markdown(rows: Sequence[Row], target: str) -> str:
     return "\n".join(lines)
 
 
-def render_html(rows: Sequence[Row], target: str) -> str:
-    """One self-contained HTML file: the totals table, the cap flags and each campaign's charts."""
-    from reconciler.web.report import render_html as report  # the templates load on demand
-
-    return report(rows, target)
-
-
 RENDERERS: dict[str, Callable[[Sequence[Row], str], str]] = {
     "table": render_table,
     "markdown": render_markdown,
     "json": render_json,
     "csv": render_csv,
-    "html": render_html,
 }
-"""summary's renderers by --format: each takes the rows and the target's label."""
+"""summary's text renderers by --format: each takes the rows and the target's label
+(the HTML report, with its templates and charts, is ``reconciler.web.report``)."""
 
 
 def over_cap(rows: Sequence[Row]) -> list[Row]:

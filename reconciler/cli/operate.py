@@ -120,9 +120,18 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def _html(rows: Sequence[Row], target: str) -> str:
+    from reconciler.web.report import render_html  # the templates and the chart library load on demand
+
+    return render_html(rows, target)
+
+
+SUMMARY_RENDERERS: dict[str, Callable[[Sequence[Row], str], str]] = {**performance.RENDERERS, "html": _html}
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@format_option(performance.RENDERERS, "table")
+@format_option(SUMMARY_RENDERERS, "table")
 @click.option(
     "--fail-over-cap",
     is_flag=True,
@@ -156,7 +165,7 @@ def summary(paths: tuple[str, ...], fmt: str, fail_over_cap: bool, out: str | No
             "apply first",
             err=True,
         )
-    report = performance.RENDERERS[fmt](rows, target.label)
+    report = SUMMARY_RENDERERS[fmt](rows, target.label)
     if out is None:
         click.echo(report)
     else:

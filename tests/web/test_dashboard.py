@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.cli.operate import SUMMARY_RENDERERS
 from reconciler.emulator.app import Emulator
-from reconciler.performance import RENDERERS, Row
+from reconciler.performance import Row
 from reconciler.service.auth import Principal
 from reconciler.service.dashboard import cap_state
 from reconciler.service.sessions import COOKIE, SESSION_SECONDS, Sessions
 from reconciler.tenant import Statistics
-from reconciler.web.report import render_html
 from tests.dashboard_harness import Browser, browsing, csrf_of
 from tests.fakes import FakeTime
 from tests.service_harness import BASE, Served, serving
@@ -217,8 +217,8 @@ def test_the_html_report_is_self_contained_escaped_and_flags_the_cap() -> None:
         Row("Q3 <script>alert(1)</script>", "CMP-1", "RUNNING", Statistics(100, 50, 1, 120.0, 0.5), 0.03),
         Row("Hot", "CMP-2", "RUNNING", Statistics(100, 40, 4, 90.0, 0.4), 0.03),
     ]
-    page = RENDERERS["html"](rows, "prod")
-    assert RENDERERS["html"] is not render_html and "Generated" in page
+    page = SUMMARY_RENDERERS["html"](rows, "prod")
+    assert "Generated" in page
     assert "<script>alert(1)</script>" not in page and "Q3 &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "over 3.0 % cap" in page and "1 campaign over the abandon-rate cap" in page
     assert "Chart.js v4.6.1" in page and "default-src 'none'" in page
