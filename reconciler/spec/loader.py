@@ -7,7 +7,9 @@ every file is collected; nothing stops at the first error.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from reconciler.spec.checks import check_campaign, check_parts
 from reconciler.spec.diagnostics import Diagnostic, Severity
 from reconciler.spec.models import Campaign
 from reconciler.spec.parts import salvage
-from reconciler.spec.source import LoadedCampaign, SourceMap, dotted, loc_of
+from reconciler.spec.source import LoadedCampaign, Loc, SourceMap, dotted, loc_of
 from reconciler.spec.validation import diagnostics_from
 from reconciler.spec.yaml_reader import SPEC_LIMITS, Document, YamlRefused, read_documents
 
@@ -93,10 +95,12 @@ def load(paths: Sequence[str]) -> LoadResult:
     """Load and check every spec under paths; never raises for bad input."""
     files, problems = discover(paths)
     result = LoadResult(diagnostics=problems, files=len(files))
-    for path in files:
-        campaigns, diagnostics = load_file(path)
-        result.campaigns.extend(campaigns)
-        result.diagnostics.extend(diagnostics)
+    shared: dict[Loc, Loc] = {}  # one copy of each field path for every source map of the load
+    with _no_cyclic_gc():
+        for path in files:
+            campaigns, diagnostics = load_file(path, paths=shared)
+            result.campaigns.extend(campaigns)
+            result.diagnostics.extend(diagnostics)
     result.diagnostics.extend(_duplicate_names(result.campaigns))
     result.diagnostics.sort()
     return result
@@ -127,12 +131,31 @@ def require_specs(
     )
 
 
-def load_file(path: Path) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector: a load makes many long-lived objects and no cycles.
+
+    Its passes over the growing heap took a third of the time of loading
+    10,000 documents; what a load frees, reference counting frees.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load_file(
+    path: Path, *, paths: dict[Loc, Loc] | None = None
+) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
+    """The campaigns of one file and its problems; ``paths`` shares field paths across files."""
     shown = str(path)
     campaigns: list[LoadedCampaign] = []
     diagnostics: list[Diagnostic] = []
     try:
-        for document in read_documents(path):
+        for document in read_documents(path, paths=paths):
             loaded, found = _load_document(shown, document)
             diagnostics.extend(found)
             if loaded is not None:

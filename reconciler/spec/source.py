@@ -25,20 +25,40 @@ def dotted(loc: Loc) -> str:
     return ".".join(str(p) for p in loc)
 
 
+COLUMNS = 1 << 21
+"""Positions are kept packed, ``line * COLUMNS + column``: one int rather than a tuple of two
+(no line of a file under the reader's size caps is this long)."""
+
+
+def pack(line: int, column: int) -> int:
+    """One int for a 1-based (line, column)."""
+    return line * COLUMNS + column
+
+
+def unpack(packed: int) -> Position:
+    line, column = divmod(packed, COLUMNS)
+    return line, column
+
+
 @dataclass(frozen=True)
 class SourceMap:
-    """Where each value and each mapping key of one document stands (1-based line, column)."""
+    """Where each value and each mapping key of one document stands (1-based line, column).
 
-    values: dict[Loc, Position]
-    keys: dict[Loc, Position]
+    Kept for every campaign of a run, so kept small: positions are packed
+    ints (:func:`pack`), and the reader shares field paths (``Loc`` tuples)
+    between the documents of a load, which repeat one another's structure.
+    """
+
+    values: dict[Loc, int]
+    keys: dict[Loc, int]
 
     def locate(self, loc: Loc, *, key: bool = False) -> Position:
         if key and loc in self.keys:
-            return self.keys[loc]
+            return unpack(self.keys[loc])
         for end in range(len(loc), -1, -1):
             prefix = loc[:end]
             if prefix in self.values:
-                return self.values[prefix]
+                return unpack(self.values[prefix])
         return (1, 1)
 
 
