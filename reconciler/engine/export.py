@@ -72,7 +72,7 @@ def inexpressible(campaign: LiveCampaign, doc: dict[str, Any]) -> list[str]:
     try:
         model = Campaign.model_validate(doc)
     except ValidationError as invalid:
-        found += [d.message for d in diagnostics_from("", invalid, SourceMap({}, {}))]
+        found += [d.message for d in diagnostics_from("", invalid, SourceMap.of({}, {}))]
         return found
     found += [
         f"{field}: {message}" for field, severity, message in check_campaign(model) if severity == "error"

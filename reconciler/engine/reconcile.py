@@ -140,7 +140,7 @@ def _spec_problems(change: Change, current: LiveCampaign | None) -> list[Diagnos
     try:
         campaign = Campaign.model_validate(document)
     except ValidationError as invalid:
-        return diagnostics_from(where, invalid, SourceMap({}, {}))
+        return diagnostics_from(where, invalid, SourceMap.of({}, {}))
     findings = list(check_campaign(campaign))
     return [
         Diagnostic(where, 1, 1, severity, field, message)

@@ -19,7 +19,7 @@ from reconciler.spec.checks import check_campaign, check_parts
 from reconciler.spec.diagnostics import Diagnostic, Severity
 from reconciler.spec.models import Campaign
 from reconciler.spec.parts import salvage
-from reconciler.spec.source import LoadedCampaign, Loc, SourceMap, dotted, loc_of
+from reconciler.spec.source import LoadedCampaign, Shared, SourceMap, dotted, loc_of
 from reconciler.spec.validation import diagnostics_from
 from reconciler.spec.yaml_reader import SPEC_LIMITS, Document, YamlRefused, read_documents
 
@@ -101,10 +101,10 @@ def load(paths: Sequence[str], *, lasting: bool = False) -> LoadResult:
     """
     files, problems = discover(paths)
     result = LoadResult(diagnostics=problems, files=len(files))
-    shared: dict[Loc, Loc] = {}  # one copy of each field path for every source map of the load
+    shared = Shared()  # one copy of each field path and shape for every source map of the load
     with _no_cyclic_gc(freeze=lasting):
         for path in files:
-            campaigns, diagnostics = load_file(path, paths=shared)
+            campaigns, diagnostics = load_file(path, shared=shared)
             result.campaigns.extend(campaigns)
             result.diagnostics.extend(diagnostics)
         result.diagnostics.extend(_duplicate_names(result.campaigns))
@@ -157,15 +157,13 @@ def _no_cyclic_gc(*, freeze: bool) -> Iterator[None]:
             gc.enable()
 
 
-def load_file(
-    path: Path, *, paths: dict[Loc, Loc] | None = None
-) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
-    """The campaigns of one file and its problems; ``paths`` shares field paths across files."""
+def load_file(path: Path, *, shared: Shared | None = None) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
+    """The campaigns of one file and its problems; ``shared`` shares source map paths across files."""
     shown = str(path)
     campaigns: list[LoadedCampaign] = []
     diagnostics: list[Diagnostic] = []
     try:
-        for document in read_documents(path, paths=paths):
+        for document in read_documents(path, shared=shared):
             loaded, found = _load_document(shown, document)
             diagnostics.extend(found)
             if loaded is not None:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 
 import yaml
 
-from reconciler.spec.source import COLUMNS, Loc, Position, SourceMap, unpack
+from reconciler.spec.source import COLUMNS, Loc, Position, Shared, SourceMap, unpack
 
 _Base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
@@ -34,8 +34,6 @@ _RESOLVED_MAX = 4096
 """How many resolved scalars the loader remembers (then it starts again)."""
 _RESOLVED_LENGTH = 64
 """Only scalars up to this long are remembered: a huge one is resolved once anyway."""
-_SHARED_PATHS_MAX = 100_000
-"""How many field paths one reading shares between documents (then new ones are not shared)."""
 
 
 class _Yaml12Loader(_Base):  # type: ignore[misc]
@@ -121,25 +119,25 @@ class Document:
 
 
 def read_documents(
-    path: Path, limits: Limits = SPEC_LIMITS, *, paths: dict[Loc, Loc] | None = None
+    path: Path, limits: Limits = SPEC_LIMITS, *, shared: Shared | None = None
 ) -> Iterator[Document]:
     """Every document of the file at path, one at a time; raises YamlRefused.
 
-    ``paths`` shares field paths between the source maps of several files (see parse_documents).
+    ``shared`` shares the source maps' paths and shapes between several files (see parse_documents).
     """
-    yield from parse_documents(read_text(path, limits), limits, paths=paths)
+    yield from parse_documents(read_text(path, limits), limits, shared=shared)
 
 
 def parse_documents(
-    text: str, limits: Limits = SPEC_LIMITS, *, paths: dict[Loc, Loc] | None = None
+    text: str, limits: Limits = SPEC_LIMITS, *, shared: Shared | None = None
 ) -> Iterator[Document]:
     """Every document of text, one at a time (a hostile one stops the reading); raises YamlRefused.
 
-    The source maps of the documents share one copy of each field path;
-    pass ``paths`` to share them with other readings too (a load of many files).
+    The source maps of the documents share one copy of each field path and
+    shape; pass ``shared`` to share them with other readings too (a load of many files).
     """
     budget = _Budget(limits)
-    shared: dict[Loc, Loc] = {} if paths is None else paths
+    shared = Shared() if shared is None else shared
     for index, node in enumerate(_compose(text, limits), start=1):
         budget.next_document()
         converter = _Converter(budget, shared)
@@ -152,7 +150,7 @@ def parse_documents(
             if isinstance(node, yaml.SequenceNode)
             else "scalar"
         )
-        yield Document(index, data, SourceMap(values, keys), tuple(problems), kind, _pos(node))
+        yield Document(index, data, SourceMap.of(values, keys, shared), tuple(problems), kind, _pos(node))
 
 
 def read_text(path: Path, limits: Limits = SPEC_LIMITS) -> str:
@@ -256,28 +254,18 @@ class _Converter:
 
     This runs for every node of every document read, so it reads locals
     rather than attributes, and keeps one copy of what documents repeat:
-    field paths (shared through ``paths``) and plain strings and keys (interned).
+    field paths (shared through ``shared``) and plain strings and keys (interned).
     """
 
-    __slots__ = ("budget", "keys", "max_depth", "paths", "problems", "values")
+    __slots__ = ("budget", "keys", "max_depth", "problems", "share", "values")
 
-    def __init__(self, budget: _Budget, paths: dict[Loc, Loc]) -> None:
+    def __init__(self, budget: _Budget, shared: Shared) -> None:
         self.budget = budget
         self.max_depth = budget.limits.max_depth
-        self.paths = paths
+        self.share = shared.path
         self.values: dict[Loc, int] = {}
         self.keys: dict[Loc, int] = {}
         self.problems: list[Problem] = []
-
-    def share(self, loc: Loc) -> Loc:
-        """The one copy of this field path (documents share their structure)."""
-        paths = self.paths
-        found = paths.get(loc)
-        if found is not None:
-            return found
-        if len(paths) < _SHARED_PATHS_MAX:
-            paths[loc] = loc
-        return loc
 
     def convert(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
         self.budget.spend(node)
