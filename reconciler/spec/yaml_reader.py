@@ -212,30 +212,40 @@ class _Budget:
     A node seen again in a document is an alias's copy; anchors do not reach
     across documents, so what was seen is forgotten at each one (the ids of an
     earlier document's freed nodes are reused, and must not count as copies).
+    The nodes of the document are the ones seen. The converter spends inline
+    (``spend`` is its work, once per node): these are the refusals.
     """
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.expanded = 0
-        self.document = 0
-        self._seen: set[int] = set()
+        self.seen: set[int] = set()
+
+    @property
+    def document(self) -> int:
+        return len(self.seen)
 
     def next_document(self) -> None:
-        self.document = 0
-        self._seen.clear()
+        self.seen.clear()
 
     def spend(self, node: yaml.Node) -> None:
-        seen, key = self._seen, id(node)
-        if key not in seen:
+        seen, key = self.seen, id(node)
+        if key in seen:
+            self.copied(node)
+        else:
             seen.add(key)
-            self.document += 1
-            if self.document > self.limits.max_document_nodes:
-                raise YamlRefused(
-                    f"document has more than {self.limits.max_document_nodes:,} YAML nodes; "
-                    f"{self.limits.kind} need far fewer",
-                    _pos(node),
-                )
-            return
+            if len(seen) > self.limits.max_document_nodes:
+                self.too_many(node)
+
+    def too_many(self, node: yaml.Node) -> None:
+        raise YamlRefused(
+            f"document has more than {self.limits.max_document_nodes:,} YAML nodes; "
+            f"{self.limits.kind} need far fewer",
+            _pos(node),
+        )
+
+    def copied(self, node: yaml.Node) -> None:
+        """An alias's copy of a node already seen in this document."""
         self.expanded += 1
         if self.expanded > self.limits.max_alias_nodes:
             raise YamlRefused(
@@ -257,11 +267,12 @@ class _Converter:
     field paths (shared through ``shared``) and plain strings and keys (interned).
     """
 
-    __slots__ = ("budget", "keys", "max_depth", "problems", "share", "values")
+    __slots__ = ("budget", "keys", "max_depth", "max_nodes", "problems", "share", "values")
 
     def __init__(self, budget: _Budget, shared: Shared) -> None:
         self.budget = budget
         self.max_depth = budget.limits.max_depth
+        self.max_nodes = budget.limits.max_document_nodes
         self.share = shared.path
         self.values: dict[Loc, int] = {}
         self.keys: dict[Loc, int] = {}
@@ -294,9 +305,16 @@ class _Converter:
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
-        spend, share, convert, keys = self.budget.spend, self.share, self.convert, self.keys
+        share, convert, keys, values = self.share, self.convert, self.keys, self.values
+        budget, max_nodes, plain = self.budget, self.max_nodes, depth <= self.max_depth
+        seen = budget.seen
         for key_node, value_node in node.value:
-            spend(key_node)
+            if id(key_node) in seen:  # budget.spend(key_node), inline: it runs for every node
+                budget.copied(key_node)
+            else:
+                seen.add(id(key_node))
+                if len(seen) > max_nodes:
+                    budget.too_many(key_node)
             if key_node.tag == _MERGE or (
                 isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and key_node.style is None
             ):
@@ -319,7 +337,19 @@ class _Converter:
             first_seen[key] = at
             here = share((*loc, key))
             keys[here] = at
-            mapping[key] = convert(value_node, here, depth)
+            if plain and value_node.__class__ is yaml.ScalarNode and value_node.tag == _STR:
+                # convert's work for the commonest node, without a call per node
+                if id(value_node) in seen:
+                    budget.copied(value_node)
+                else:
+                    seen.add(id(value_node))
+                    if len(seen) > max_nodes:
+                        budget.too_many(value_node)
+                mark = value_node.start_mark
+                values[here] = (mark.line + 1) * COLUMNS + mark.column + 1
+                mapping[key] = sys.intern(str(value_node.value))
+            else:
+                mapping[key] = convert(value_node, here, depth)
         return mapping
 
     def _problem(self, loc: Loc, node: yaml.Node, message: str) -> None:
