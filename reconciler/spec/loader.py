@@ -7,14 +7,13 @@ every file is collected; nothing stops at the first error.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from reconciler import collector
 from reconciler.spec.checks import check_campaign, check_parts
 from reconciler.spec.diagnostics import Diagnostic, Severity
 from reconciler.spec.models import Campaign
@@ -102,7 +101,7 @@ def load(paths: Sequence[str], *, lasting: bool = False) -> LoadResult:
     files, problems = discover(paths)
     result = LoadResult(diagnostics=problems, files=len(files))
     shared = Shared()  # one copy of each field path and shape for every source map of the load
-    with _no_cyclic_gc(freeze=lasting):
+    with collector.paused(freeze=lasting):  # a load makes many objects and no cycles
         for path in files:
             campaigns, diagnostics = load_file(path, shared=shared)
             result.campaigns.extend(campaigns)
@@ -135,26 +134,6 @@ def require_specs(
         f"no campaign specs in {where}: {found}; pass the folders or files that hold the specs, "
         "or --allow-empty if no campaigns is intended",
     )
-
-
-@contextmanager
-def _no_cyclic_gc(*, freeze: bool) -> Iterator[None]:
-    """Pause the cycle collector: a load makes many long-lived objects and no cycles.
-
-    Its passes over the growing heap took a third of the time of loading
-    10,000 documents; what a load frees, reference counting frees. Once
-    enabled again, its first pass scans everything made meanwhile (0.3 s after
-    10,000 documents), unless ``freeze`` moves it all out of its reach first.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if freeze:
-            gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def load_file(path: Path, *, shared: Shared | None = None) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
