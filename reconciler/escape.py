@@ -61,7 +61,9 @@ def _escape(char: str) -> str:
 
 def visible(text: str) -> str:
     """``text`` with every control, separator and bidi-override character as a visible escape."""
-    if not any(_hidden(c) for c in text):
+    # isprintable() is False for every hidden character (controls, Zl, Zp, and the
+    # bidi controls, which are Cf): printable text is checked in C, not per character
+    if text.isprintable() or not any(_hidden(c) for c in text):
         return text
     return "".join(_escape(c) if _hidden(c) else c for c in text)
 

@@ -9,6 +9,7 @@ from functools import partial
 
 import click
 
+from reconciler import collector
 from reconciler.cli.base import (
     change_options,
     current_runtime,
@@ -64,8 +65,11 @@ def plan(
                 tenant, loaded.campaigns, target=target.label, prune=prune, adopt=adopt, warnings=warnings
             )
 
-    result = asyncio.run(run())
-    click.echo(PLAN_FORMATS[fmt](result))
+    # a plan over 10,000 campaigns makes many objects and few cycles, and the command ends after it
+    with collector.paused(freeze=True):
+        result = asyncio.run(run())
+        shown = PLAN_FORMATS[fmt](result)
+    click.echo(shown)
     check_safety(result, force=force)  # a refused plan is shown, never saved
     if out:
         saved_plan.save(result, out)

@@ -30,7 +30,7 @@ def validate(paths: tuple[str, ...], fmt: str, allow_empty: bool) -> None:
     """Check spec files offline (default: campaigns/)."""
     defaults = default_paths()  # resolves --target even when paths are given: a typo is an error
     where = list(paths) or defaults
-    result = load(where, provider=current_provider())
+    result = load(where, provider=current_provider(), lasting=True)  # the command ends after reporting it
     empty = require_specs(result, where, allow_empty=allow_empty)
     if empty is not None:
         result.diagnostics.append(empty)

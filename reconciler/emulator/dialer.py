@@ -92,6 +92,21 @@ class DialerModel:
     def talk_time(self, name: str) -> float:
         return round(self.avg_talk_seconds * (0.8 + 0.4 * self._unit(name, "talk")), 1)
 
+    def placed(self, calls_per_minute: int, *, seconds: float, remaining: float) -> float:
+        """The calls ``segment`` places, without its minute-by-minute walk (rates do not matter here).
+
+        A status only needs this count (dialled out or not), and a listing
+        asks for the status of every campaign on the page: it must not cost
+        a loop over every simulated minute of every run.
+        """
+        full, rest = divmod(max(0.0, seconds), TICK)
+        placed = min(calls_per_minute * full, remaining)  # what the loop adds up, minute by minute
+        if rest > 0 and placed < remaining:
+            placed = min(placed + calls_per_minute * rest / 60.0, remaining)
+        if remaining - placed < 1e-9:  # dialled out, as in segment
+            placed = remaining
+        return placed
+
     def segment(
         self,
         name: str,

@@ -62,6 +62,18 @@ class Simulation:
         )
         return row.banked + current
 
+    def placed(self, row: Row, now: float, records: int) -> float:
+        """Calls placed since creation, up to ``now``: ``figures(...).placed`` without the rates."""
+        since = self.running_since(row)
+        if since is None or now <= since:
+            return row.banked.placed
+        begin = max(since, row.segment_at or since)
+        return row.banked.placed + self.dialer.placed(
+            row.definition["pacing"]["callsPerMinute"],
+            seconds=max(0.0, now - begin) * self.dialer.speed,
+            remaining=max(0.0, records - row.dialled),
+        )
+
     def status(self, row: Row, now: float, records: int) -> str:
         """``records``: the size of the campaign's contact list (dialled out: COMPLETED)."""
         if row.op == "none" or row.op_at is None:
@@ -76,7 +88,7 @@ class Simulation:
             return "INITIALIZING"
         if row.failure:
             return "ERROR"
-        if self.figures(row, now, records).placed + 1e-9 >= records:
+        if self.placed(row, now, records) + 1e-9 >= records:
             return "COMPLETED"
         return "RUNNING"
 

@@ -62,7 +62,7 @@ class Store(Records):
 
     def placed(self, row: Row, now: float) -> float:
         """Calls placed up to ``now`` (capped by the contact list's size)."""
-        return self.figures(row, now).placed
+        return self.simulation.placed(row, now, self._records(row))
 
     def status(self, row: Row, now: float) -> str:
         return self.simulation.status(row, now, self._records(row))

@@ -75,7 +75,7 @@ def inexpressible(
     try:
         model = Campaign.model_validate(doc)
     except ValidationError as invalid:
-        found += [d.message for d in diagnostics_from("", invalid, SourceMap({}, {}))]
+        found += [d.message for d in diagnostics_from("", invalid, SourceMap.of({}, {}))]
         return found
     found += [
         f"{field}: {message}"

@@ -168,7 +168,7 @@ def _spec_problems(change: Change, current: LiveCampaign | None, provider: str) 
     try:
         campaign = Campaign.model_validate(document)
     except ValidationError as invalid:
-        return diagnostics_from(where, invalid, SourceMap({}, {}))
+        return diagnostics_from(where, invalid, SourceMap.of({}, {}))
     findings = list(check_campaign(campaign, provider))
     return [
         Diagnostic(where, 1, 1, severity, field, message)

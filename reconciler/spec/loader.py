@@ -13,11 +13,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from reconciler import collector
 from reconciler.spec.checks import check_campaign, check_parts
 from reconciler.spec.diagnostics import Diagnostic, Severity
 from reconciler.spec.models import PROVIDER_CAMPAIGNS, Campaign
 from reconciler.spec.parts import salvage
-from reconciler.spec.source import LoadedCampaign, SourceMap, dotted, loc_of
+from reconciler.spec.source import LoadedCampaign, Shared, SourceMap, dotted, loc_of
 from reconciler.spec.validation import diagnostics_from
 from reconciler.spec.yaml_reader import SPEC_LIMITS, Document, YamlRefused, read_documents
 
@@ -89,16 +90,24 @@ def discover(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
     return unique, problems
 
 
-def load(paths: Sequence[str], *, provider: str = PROVIDER_CAMPAIGNS) -> LoadResult:
-    """Load and check every spec under paths for a target of ``provider``; never raises for bad input."""
+def load(paths: Sequence[str], *, provider: str = PROVIDER_CAMPAIGNS, lasting: bool = False) -> LoadResult:
+    """Load and check every spec under paths for a target of ``provider``; never raises for bad input.
+
+    ``lasting``: the result lives until the process ends (a CLI command), so
+    what the load made is put out of the cycle collector's reach (``gc.freeze``)
+    rather than scanned again and again; a long-lived process reloading specs
+    leaves it False.
+    """
     files, problems = discover(paths)
     result = LoadResult(diagnostics=problems, files=len(files))
-    for path in files:
-        campaigns, diagnostics = load_file(path, provider=provider)
-        result.campaigns.extend(campaigns)
-        result.diagnostics.extend(diagnostics)
-    result.diagnostics.extend(_duplicate_names(result.campaigns))
-    result.diagnostics.sort()
+    shared = Shared()  # one copy of each field path and shape for every source map of the load
+    with collector.paused(freeze=lasting):  # a load makes many objects and no cycles
+        for path in files:
+            campaigns, diagnostics = load_file(path, provider=provider, shared=shared)
+            result.campaigns.extend(campaigns)
+            result.diagnostics.extend(diagnostics)
+        result.diagnostics.extend(_duplicate_names(result.campaigns))
+        result.diagnostics.sort()
     return result
 
 
@@ -128,13 +137,14 @@ def require_specs(
 
 
 def load_file(
-    path: Path, *, provider: str = PROVIDER_CAMPAIGNS
+    path: Path, *, provider: str = PROVIDER_CAMPAIGNS, shared: Shared | None = None
 ) -> tuple[list[LoadedCampaign], list[Diagnostic]]:
+    """The campaigns of one file and its problems; ``shared`` shares source map paths across files."""
     shown = str(path)
     campaigns: list[LoadedCampaign] = []
     diagnostics: list[Diagnostic] = []
     try:
-        for document in read_documents(path):
+        for document in read_documents(path, shared=shared):
             loaded, found = _load_document(shown, document, provider)
             diagnostics.extend(found)
             if loaded is not None:

@@ -15,26 +15,49 @@ from __future__ import annotations
 import math
 import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import yaml
 
-from reconciler.spec.source import Loc, Position, SourceMap
+from reconciler.spec.source import COLUMNS, Loc, Position, Shared, SourceMap, unpack
 
 _Base: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null"))
-_MAP, _SEQ = f"{_TAG}map", f"{_TAG}seq"
+_MAP, _SEQ, _MERGE = f"{_TAG}map", f"{_TAG}seq", f"{_TAG}merge"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, f"{_TAG}timestamp"}
+_RESOLVED_MAX = 4096
+"""How many resolved scalars the loader remembers (then it starts again)."""
+_RESOLVED_LENGTH = 64
+"""Only scalars up to this long are remembered: a huge one is resolved once anyway."""
 
 
 class _Yaml12Loader(_Base):  # type: ignore[misc]
-    """PyYAML with the YAML 1.2 core schema's implicit types instead of YAML 1.1's."""
+    """PyYAML with the YAML 1.2 core schema's implicit types instead of YAML 1.1's.
+
+    It remembers how short scalars resolve: resolution is a pure function of
+    (kind, value, implicit) here (no path resolvers), it runs for every node,
+    and spec documents repeat their keys and values.
+    """
 
     yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 (PyYAML's own class attribute)
+    _resolved: ClassVar[dict[tuple[Any, Any, Any], str]] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if value is not None and len(value) > _RESOLVED_LENGTH:
+            return str(super().resolve(kind, value, implicit))
+        key = (kind, value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = str(super().resolve(kind, value, implicit))
+            if len(self._resolved) >= _RESOLVED_MAX:  # bounded, whatever the files hold
+                self._resolved.clear()
+            self._resolved[key] = tag
+        return tag
 
 
 _CORE_SCHEMA = (
@@ -95,20 +118,31 @@ class Document:
     position: Position
 
 
-def read_documents(path: Path, limits: Limits = SPEC_LIMITS) -> Iterator[Document]:
-    """Every document of the file at path, one at a time; raises YamlRefused."""
-    yield from parse_documents(read_text(path, limits), limits)
+def read_documents(
+    path: Path, limits: Limits = SPEC_LIMITS, *, shared: Shared | None = None
+) -> Iterator[Document]:
+    """Every document of the file at path, one at a time; raises YamlRefused.
+
+    ``shared`` shares the source maps' paths and shapes between several files (see parse_documents).
+    """
+    yield from parse_documents(read_text(path, limits), limits, shared=shared)
 
 
-def parse_documents(text: str, limits: Limits = SPEC_LIMITS) -> Iterator[Document]:
-    """Every document of text, one at a time (a hostile one stops the reading); raises YamlRefused."""
+def parse_documents(
+    text: str, limits: Limits = SPEC_LIMITS, *, shared: Shared | None = None
+) -> Iterator[Document]:
+    """Every document of text, one at a time (a hostile one stops the reading); raises YamlRefused.
+
+    The source maps of the documents share one copy of each field path and
+    shape; pass ``shared`` to share them with other readings too (a load of many files).
+    """
     budget = _Budget(limits)
+    shared = Shared() if shared is None else shared
     for index, node in enumerate(_compose(text, limits), start=1):
         budget.next_document()
-        values: dict[Loc, Position] = {}
-        keys: dict[Loc, Position] = {}
-        problems: list[Problem] = []
-        data = _Converter(budget, values, keys, problems).convert(node, (), 0)
+        converter = _Converter(budget, shared)
+        data = converter.convert(node, (), 0)
+        values, keys, problems = converter.values, converter.keys, converter.problems
         kind: Literal["mapping", "list", "scalar"] = (
             "mapping"
             if isinstance(node, yaml.MappingNode)
@@ -116,7 +150,7 @@ def parse_documents(text: str, limits: Limits = SPEC_LIMITS) -> Iterator[Documen
             if isinstance(node, yaml.SequenceNode)
             else "scalar"
         )
-        yield Document(index, data, SourceMap(values, keys), tuple(problems), kind, _pos(node))
+        yield Document(index, data, SourceMap.of(values, keys, shared), tuple(problems), kind, _pos(node))
 
 
 def read_text(path: Path, limits: Limits = SPEC_LIMITS) -> str:
@@ -175,28 +209,43 @@ class _Budget:
     """Caps the nodes written in one document, and the copies aliases add across a file.
 
     Aliases are bounded across the file so that an alias bomb is refused early.
+    A node seen again in a document is an alias's copy; anchors do not reach
+    across documents, so what was seen is forgotten at each one (the ids of an
+    earlier document's freed nodes are reused, and must not count as copies).
+    The nodes of the document are the ones seen. The converter spends inline
+    (``spend`` is its work, once per node): these are the refusals.
     """
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.expanded = 0
-        self.document = 0
-        self._seen: set[int] = set()
+        self.seen: set[int] = set()
+
+    @property
+    def document(self) -> int:
+        return len(self.seen)
 
     def next_document(self) -> None:
-        self.document = 0
+        self.seen.clear()
 
     def spend(self, node: yaml.Node) -> None:
-        if id(node) not in self._seen:
-            self._seen.add(id(node))
-            self.document += 1
-            if self.document > self.limits.max_document_nodes:
-                raise YamlRefused(
-                    f"document has more than {self.limits.max_document_nodes:,} YAML nodes; "
-                    f"{self.limits.kind} need far fewer",
-                    _pos(node),
-                )
-            return
+        seen, key = self.seen, id(node)
+        if key in seen:
+            self.copied(node)
+        else:
+            seen.add(key)
+            if len(seen) > self.limits.max_document_nodes:
+                self.too_many(node)
+
+    def too_many(self, node: yaml.Node) -> None:
+        raise YamlRefused(
+            f"document has more than {self.limits.max_document_nodes:,} YAML nodes; "
+            f"{self.limits.kind} need far fewer",
+            _pos(node),
+        )
+
+    def copied(self, node: yaml.Node) -> None:
+        """An alias's copy of a node already seen in this document."""
         self.expanded += 1
         if self.expanded > self.limits.max_alias_nodes:
             raise YamlRefused(
@@ -210,38 +259,63 @@ def _pos(node: yaml.Node) -> Position:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-@dataclass
 class _Converter:
-    budget: _Budget
-    values: dict[Loc, Position]
-    keys: dict[Loc, Position]
-    problems: list[Problem]
+    """One document's nodes -> plain data, its source map (packed positions) and its problems.
+
+    This runs for every node of every document read, so it reads locals
+    rather than attributes, and keeps one copy of what documents repeat:
+    field paths (shared through ``shared``) and plain strings and keys (interned).
+    """
+
+    __slots__ = ("budget", "keys", "max_depth", "max_nodes", "problems", "share", "values")
+
+    def __init__(self, budget: _Budget, shared: Shared) -> None:
+        self.budget = budget
+        self.max_depth = budget.limits.max_depth
+        self.max_nodes = budget.limits.max_document_nodes
+        self.share = shared.path
+        self.values: dict[Loc, int] = {}
+        self.keys: dict[Loc, int] = {}
+        self.problems: list[Problem] = []
 
     def convert(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
         self.budget.spend(node)
-        if depth > self.budget.limits.max_depth:
-            raise YamlRefused(f"YAML nested too deeply (limit {self.budget.limits.max_depth})", _pos(node))
-        self.values[loc] = _pos(node)
+        if depth > self.max_depth:
+            raise YamlRefused(f"YAML nested too deeply (limit {self.max_depth})", _pos(node))
+        mark = node.start_mark
+        self.values[loc] = (mark.line + 1) * COLUMNS + mark.column + 1
+        tag = node.tag
         if isinstance(node, yaml.ScalarNode):
-            if node.tag not in _SCALAR_TAGS:
-                return self._problem(loc, node, _tag_message(node.tag))
+            if tag == _STR:
+                return sys.intern(str(node.value))  # ids, enums, zones repeat in every document
+            if tag not in _SCALAR_TAGS:
+                return self._problem(loc, node, _tag_message(tag))
             try:
                 return _scalar(node)
             except ValueError:
-                return self._problem(loc, node, f"{node.value!r} is not a valid {_short(node.tag)}")
-        if node.tag not in (_MAP, _SEQ):
-            return self._problem(loc, node, _tag_message(node.tag))
+                return self._problem(loc, node, f"{node.value!r} is not a valid {_short(tag)}")
+        if tag not in (_MAP, _SEQ):
+            return self._problem(loc, node, _tag_message(tag))
         if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+            convert, share, depth = self.convert, self.share, depth + 1
+            return [convert(item, share((*loc, i)), depth) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.MappingNode)
-        return self._mapping(node, loc, depth)
+        return self._mapping(node, loc, depth + 1)
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
-        first_seen: dict[str, Position] = {}
+        first_seen: dict[str, int] = {}
+        share, convert, keys, values = self.share, self.convert, self.keys, self.values
+        budget, max_nodes, plain = self.budget, self.max_nodes, depth <= self.max_depth
+        seen = budget.seen
         for key_node, value_node in node.value:
-            self.budget.spend(key_node)
-            if key_node.tag == f"{_TAG}merge" or (
+            if id(key_node) in seen:  # budget.spend(key_node), inline: it runs for every node
+                budget.copied(key_node)
+            else:
+                seen.add(id(key_node))
+                if len(seen) > max_nodes:
+                    budget.too_many(key_node)
+            if key_node.tag == _MERGE or (
                 isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and key_node.style is None
             ):
                 self._problem(loc, key_node, "merge keys (<<) are not supported; write the fields out")
@@ -249,18 +323,33 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._problem(loc, key_node, "mapping keys must be plain strings")
                 continue
-            key = str(key_node.value)
+            key = sys.intern(str(key_node.value))
+            mark = key_node.start_mark
+            at = (mark.line + 1) * COLUMNS + mark.column + 1
             if key in first_seen:
-                line, column = first_seen[key]
+                line, column = unpack(first_seen[key])
                 self._problem(
                     (*loc, key),
                     key_node,
                     f"duplicate key '{key}' (first defined at {line}:{column}); remove one",
                 )
                 continue
-            first_seen[key] = _pos(key_node)
-            self.keys[(*loc, key)] = _pos(key_node)
-            mapping[key] = self.convert(value_node, (*loc, key), depth + 1)
+            first_seen[key] = at
+            here = share((*loc, key))
+            keys[here] = at
+            if plain and value_node.__class__ is yaml.ScalarNode and value_node.tag == _STR:
+                # convert's work for the commonest node, without a call per node
+                if id(value_node) in seen:
+                    budget.copied(value_node)
+                else:
+                    seen.add(id(value_node))
+                    if len(seen) > max_nodes:
+                        budget.too_many(value_node)
+                mark = value_node.start_mark
+                values[here] = (mark.line + 1) * COLUMNS + mark.column + 1
+                mapping[key] = sys.intern(str(value_node.value))
+            else:
+                mapping[key] = convert(value_node, here, depth)
         return mapping
 
     def _problem(self, loc: Loc, node: yaml.Node, message: str) -> None:
