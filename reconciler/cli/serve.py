@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import httpx
@@ -21,14 +22,14 @@ from reconciler.cli.base import (
     main,
 )
 from reconciler.errors import ConfigError
-from reconciler.service import logs
 from reconciler.service.auth import ROLES, Tokens, mint
-from reconciler.service.controller import Config
-from reconciler.service.runner import Wrap, run
 from reconciler.session import open_tenant, sandbox_transport
 from reconciler.settings import Target
 from reconciler.spec.types import parse_duration
 from reconciler.tenant import Tenant
+
+if TYPE_CHECKING:  # the service stack (Starlette, uvicorn, Jinja2, metrics) loads only when serve runs
+    from reconciler.service.runner import Wrap
 
 DEFAULT_STATE = str(Path(".reconciler") / "serve.db")
 
@@ -92,6 +93,10 @@ def serve(
     tokens = _auth(tokens_file, no_auth, host)
     load_specs(paths)  # refuse to start on invalid specs, with their diagnostics
     target = current_target()
+    from reconciler.service import logs
+    from reconciler.service.controller import Config
+    from reconciler.service.runner import run
+
     config = Config(
         paths=paths or DEFAULT_PATHS,
         target=target.label,
