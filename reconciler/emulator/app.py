@@ -1,4 +1,4 @@
-"""The bundled CXone emulator: an ASGI app implementing ../shared/design/cxone-api.yaml.
+"""The bundled CXone emulator: an ASGI app implementing its contract, ``openapi.yaml`` beside it.
 
 Routes and HTTP only: bearer checks (``oauth.py``), request inputs
 (``inputs.py``: limit, cursor, If-Match, media types), and the mapping of the

@@ -1,7 +1,7 @@
 """The desired state: frozen pydantic models of one campaign spec document.
 
 Field names are the API's (camelCase). Unknown fields are errors. Bounds
-agree with ../shared/design/cxone-api.yaml.
+agree with the CXone contract (``reconciler/emulator/openapi.yaml``).
 """
 
 from __future__ import annotations

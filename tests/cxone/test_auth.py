@@ -11,25 +11,10 @@ import pytest
 from reconciler.cxone.client import CxoneClient
 from reconciler.errors import AuthError
 from tests.conftest import client_over
+from tests.cxone.test_client import CAMPAIGN
 from tests.fakes import FakeTime
 
 BASE = "http://127.0.0.1:9"
-CAMPAIGN = {
-    "id": "CMP-000001",
-    "name": "Q3",
-    "description": "",
-    "dialerType": "PREDICTIVE",
-    "pacing": {"callsPerMinute": 10, "maxConcurrent": 20},
-    "contactListId": "CL-1",
-    "dnc": {"enforceNational": True, "enforceLocal": True, "listIds": []},
-    "schedule": None,
-    "labels": {},
-    "status": "STOPPED",
-    "lastError": None,
-    "version": 1,
-    "createdAt": "2026-01-01T00:00:00Z",
-    "updatedAt": "2026-01-01T00:00:00Z",
-}
 
 
 class Server:
