@@ -99,7 +99,7 @@ class Simulation:
         cpm, concurrent = pacing["callsPerMinute"], pacing["maxConcurrent"]
         since = self.running_since(row) or now
         answer = self.dialer.answer_rate(row.name, (now - since) * self.dialer.speed)
-        placed = _count(self.figures(row, now, records).placed)
+        placed = _count(self.placed(row, now, records))  # the count alone: no minute-by-minute walk
         return {
             "answerRate": answer,
             "abandonRate": self.dialer.abandon_rate(row.name, cpm, concurrent, answer),
