@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: validate, plan, apply, plan again and summarise against the embedded sandbox
+## demo: validate, plan, apply, plan again, pace, summarise and check drift against the embedded sandbox
 demo: $(STAMP)
 	bash scripts/demo.sh
 
