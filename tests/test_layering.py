@@ -23,6 +23,7 @@ CORE = (
     "reconciler.pacer",
     "reconciler.performance",
     "reconciler.summary",
+    "reconciler.doctor",
 )
 FORBIDDEN = (
     "httpx",

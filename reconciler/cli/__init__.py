@@ -3,10 +3,11 @@
 Each module registers its commands on the one group, ``main``.
 """
 
-from reconciler.cli import drift, emulator, engine, export, github, operate, serve, specs, targets
+from reconciler.cli import doctor, drift, emulator, engine, export, github, operate, serve, specs, targets
 from reconciler.cli.base import main
 
 __all__ = [
+    "doctor",
     "drift",
     "emulator",
     "engine",

@@ -66,6 +66,8 @@ class ClientCredentials(httpx.Auth):
         self._round: asyncio.Task[_Token] | None = None
         self._send: TokenSender | None = None
         self.token_requests = 0
+        self.granted_scope: str | None = None
+        """The scopes the last token was granted, when the token endpoint says (``scope``)."""
 
     def bind(self, send: TokenSender) -> None:
         """Token requests go out through ``send`` (the client binds its own HTTP stack)."""
@@ -105,12 +107,14 @@ class ClientCredentials(httpx.Auth):
             try:
                 body = response.json()
                 token = _Token(str(body["access_token"]), self._clock(), float(body["expires_in"]))
+                granted = body.get("scope")
             except (ValueError, KeyError, TypeError):
                 raise AuthError(
                     "the token endpoint answered 200 without access_token and expires_in",
                     hint=f"check CXONE_TOKEN_URL ({redact_url(self.token_url)})",
                 ) from None
             self._token = token
+            self.granted_scope = granted if isinstance(granted, str) else None
             return token
         self._refuse(response)
 
@@ -178,6 +182,10 @@ class ClientCredentials(httpx.Auth):
             return self._accept(response)
         finally:
             self._round = None
+
+    async def ensure(self) -> None:
+        """Obtain a token now (or keep the fresh one) rather than on the first call."""
+        await self._current()
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         token = await self._current()

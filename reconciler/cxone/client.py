@@ -80,7 +80,12 @@ class CxoneClient:
         return self._resilient.rate_limited
 
     def __repr__(self) -> str:
-        return f"CxoneClient(base_url={redact_url(str(self._http.base_url))!r})"
+        return f"CxoneClient(base_url={self.base!r})"
+
+    @property
+    def base(self) -> str:
+        """The API base, without credentials in the URL."""
+        return redact_url(str(self._http.base_url))
 
     async def __aenter__(self) -> CxoneClient:
         return self
@@ -190,6 +195,10 @@ class CxoneClient:
 
     async def _all(self, model: type[M], path: str, what: str) -> list[M]:
         return [self._model(model, item, what) async for page in self._pages(path, what) for item in page]
+
+    async def probe(self) -> int:
+        """One page of one campaign: whether the API base answers (its status; errors raise)."""
+        return (await self._call("GET", "/api/campaigns", params={"limit": 1})).status_code
 
     # campaigns
 

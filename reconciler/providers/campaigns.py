@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler.cxone.client import PAGE_SIZE, CxoneClient
 from reconciler.cxone.models import ApiCampaign
+from reconciler.doctor import Check, Probe, campaigns_check
 from reconciler.errors import ApiError, NotFound
 from reconciler.tenant import (
     CampaignFault,
@@ -28,7 +29,16 @@ from reconciler.tenant import (
     nest,
 )
 
-__all__ = ["CampaignsTenant", "idempotency_key", "live", "merge_patch"]
+__all__ = ["SCOPE_USES", "CampaignsTenant", "idempotency_key", "live", "merge_patch"]
+
+SCOPE_USES = {
+    "campaign:read": "every command",
+    "campaign:write": "apply and pace",
+    "contactlist:read": "plan's reference checks",
+    "dnc:read": "plan's reference checks",
+    "statistics:read": "summary and pace",
+}
+"""Every scope of the Campaigns API and what needs it (``doctor`` warns about the missing ones)."""
 
 
 def merge_patch(fields: Iterable[FieldChange]) -> dict[str, Any]:
@@ -143,3 +153,49 @@ class CampaignsTenant:
         except NotFound:
             return None
         return DncListInfo(found.id, found.name)
+
+    # doctor: read-only probes
+
+    def doctor_probes(self) -> list[Probe]:
+        return [
+            Probe("credentials", self._probe_credentials, gate=True),
+            Probe("api", self._probe_api, gate=True),
+            Probe("campaigns", self._probe_campaigns),
+            Probe("contact lists", self._probe_contact_lists),
+            Probe("dnc lists", self._probe_dnc_lists),
+        ]
+
+    async def _probe_credentials(self) -> Check:
+        auth = self.client.auth
+        await auth.ensure()
+        granted = auth.granted_scope
+        if granted is None:
+            untold = f"token obtained for client id {auth.client_id!r} (scopes not told)"
+            return Check("credentials", "ok", untold)
+        scopes = set(granted.split())
+        missing = [s for s in SCOPE_USES if s not in scopes]
+        detail = f"token obtained for client id {auth.client_id!r}; scopes: {granted or 'none'}"
+        if not missing:
+            return Check("credentials", "ok", detail)
+        uses = "; ".join(f"{s} ({SCOPE_USES[s]})" for s in missing)
+        return Check(
+            "credentials",
+            "warn",
+            f"{detail}; missing {uses}",
+            "fine for read-only credentials (plan, drift); otherwise grant the scopes and set CXONE_SCOPE",
+        )
+
+    async def _probe_api(self) -> Check:
+        status = await self.client.probe()
+        return Check("api", "ok", f"{self.client.base} answers GET /api/campaigns ({status})")
+
+    async def _probe_campaigns(self) -> Check:
+        return campaigns_check(await self.campaigns())
+
+    async def _probe_contact_lists(self) -> Check:
+        found = await self.client.list_contact_lists()
+        return Check("contact lists", "ok", f"{len(found)} contact list(s) readable")
+
+    async def _probe_dnc_lists(self) -> Check:
+        found = await self.client.list_dnc_lists()
+        return Check("dnc lists", "ok", f"{len(found)} DNC list(s) readable")

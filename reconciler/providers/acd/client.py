@@ -197,8 +197,6 @@ class AcdClient:
         token = _Token(str(body["access_token"]), self.runtime.monotonic(), lifetime, options.login_margin)
         self._token = token
         self.claims = claims(str(body.get("id_token", "")))
-        if self._api_base is None:
-            self._api_base = await self._discover()
         return token
 
     async def _discover(self) -> str:
@@ -222,16 +220,27 @@ class AcdClient:
             )
         return endpoint.rstrip("/")
 
-    async def _bearer(self) -> _Token:
+    async def _bearer(self, *, discover: bool = True) -> _Token:
         async with self._login_lock:  # one login at a time, however many requests wait
             token = self._token
             if token is None or self.runtime.monotonic() >= token.renew_at:
                 token = await self._login()
+            if discover and self._api_base is None:
+                self._api_base = await self._discover()
             return token
 
     async def login(self) -> None:
         """Log in (and discover the API host) now rather than on the first call."""
         await self._bearer()
+
+    async def authenticate(self) -> None:
+        """Obtain a token only (no discovery): whether the access key is accepted."""
+        await self._bearer(discover=False)
+
+    @property
+    def api_base(self) -> str | None:
+        """The API host: configured, or discovered by the first login; None before it."""
+        return self._api_base
 
     # requests
 

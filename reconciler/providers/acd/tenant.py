@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from reconciler import aio
+from reconciler.doctor import Probe
 from reconciler.errors import (
     ApiError,
     ConfigError,
@@ -154,6 +155,12 @@ class AcdTenant:
     def list_cost(self, campaigns: int) -> int:
         pages = max(1, -(-campaigns // self.options.page_size))
         return pages + 2 * campaigns + 1 + self._groups_seen
+
+    def doctor_probes(self) -> list[Probe]:
+        """What ``reconciler doctor`` asks of the business unit (reads only)."""
+        from reconciler.providers.acd.doctor import AcdDoctor
+
+        return AcdDoctor(self).probes()
 
     # reading
 
