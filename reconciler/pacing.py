@@ -116,25 +116,29 @@ def decide(
             wanted["maxConcurrent"] = rule.set.maxConcurrent
         wanted["callsPerMinute"] = min(high, max(low, wanted["callsPerMinute"]))
         why = f"rule {index}: {_describe(rule.when, stats)}"
-        if wanted == current:
-            return Decision(current, f"{why}; already there")
-        if rules.cooldown > 0 and last_change_at is not None and now - last_change_at < rules.cooldown:
-            waited = now - last_change_at
-            return Decision(
-                current, f"{why}; holding: changed {waited:.0f} s ago, cooldown {rules.cooldown:g} s"
-            )
-        return Decision(wanted, why)
+        return _ruled(rules, current, wanted, why, now=now, last_change_at=last_change_at)
     if not low <= cpm <= high:
         clamped = min(high, max(low, cpm))
         return Decision({**current, "callsPerMinute": clamped}, f"outside [{low}, {high}]: clamped")
     return Decision(current, "no rule matched")
 
 
-def _cooling(rules: AdaptivePacing, now: float, last_change_at: float | None) -> float | None:
-    """Seconds since the last change while the cooldown holds, else None."""
+def _ruled(
+    rules: AdaptivePacing,
+    current: dict[str, int],
+    wanted: dict[str, int],
+    why: str,
+    *,
+    now: float,
+    last_change_at: float | None,
+) -> Decision:
+    """What a matching rule comes to: already there, held by the cooldown, or the change."""
+    if wanted == current:
+        return Decision(current, f"{why}; already there")
     if rules.cooldown > 0 and last_change_at is not None and now - last_change_at < rules.cooldown:
-        return now - last_change_at
-    return None
+        waited = now - last_change_at
+        return Decision(current, f"{why}; holding: changed {waited:.0f} s ago, cooldown {rules.cooldown:g} s")
+    return Decision(wanted, why)
 
 
 def _decide_ratio(
@@ -164,14 +168,7 @@ def _decide_ratio(
         if rule.set.maximumRatio is not None:
             wanted["maximumRatio"] = min(high, max(low, rule.set.maximumRatio))
         why = f"rule {index}: {_describe(rule.when, stats)}"
-        if wanted == current:
-            return Decision(current, f"{why}; already there")
-        waited = _cooling(rules, now, last_change_at)
-        if waited is not None:
-            return Decision(
-                current, f"{why}; holding: changed {waited:.0f} s ago, cooldown {rules.cooldown:g} s"
-            )
-        return Decision(wanted, why)
+        return _ruled(rules, current, wanted, why, now=now, last_change_at=last_change_at)
     if not low <= ratio <= high:
         return Decision(
             {**current, "maximumRatio": min(high, max(low, ratio))}, f"outside [{low}, {high}]: clamped"
