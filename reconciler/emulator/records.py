@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reconciler.emulator.database import Database
 from reconciler.emulator.dialer import Figures
 
 SCHEMA = """
@@ -119,14 +118,14 @@ def _row(r: sqlite3.Row) -> Row:
     )
 
 
-class Records:
+class Records(Database):
     """The tenant's tables in one SQLite file (or in memory)."""
 
     def __init__(self, path: str | Path = ":memory:", *, clock: Callable[[], float]) -> None:
         in_file = str(path) != ":memory:"
         if in_file:  # the embedded sandbox keeps its file in a folder of its own
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
+        super().__init__(path, timeout=10)
         self._db.row_factory = sqlite3.Row
         if in_file:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -138,22 +137,7 @@ class Records:
         for column, declaration in ADDED_COLUMNS.items():
             if column not in present:
                 self._db.execute(f"ALTER TABLE campaigns ADD COLUMN {column} {declaration}")
-        self._lock = threading.RLock()
         self.clock = clock
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     def _select(self, sql: str, *args: Any) -> list[sqlite3.Row]:
         with self._lock:

@@ -9,12 +9,11 @@ connection, short transactions.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from reconciler.emulator.database import Database
 
 __all__ = ["State"]
 
@@ -28,28 +27,13 @@ CREATE TABLE IF NOT EXISTS acd_counters (name TEXT PRIMARY KEY, value INTEGER NO
 FIRST_ID = {"skill": 11000, "tag": 500, "campaign": 300, "dnc_group": 70, "call_list": 900, "job": 1}
 
 
-class State:
+class State(Database):
     def __init__(self, path: str, *, clock: Callable[[], float]) -> None:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(path)
         self.clock = clock
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.RLock()
         self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     def next_id(self, kind: str) -> int:
         with self.transaction() as db:
