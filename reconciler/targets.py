@@ -86,6 +86,18 @@ _TENANT_SETTINGS = (
 _ACD_PREFIX = "CXONE_ACD_"
 
 
+def _http_url(value: str | None, example: str) -> str | None:
+    """A URL field's value without its trailing slash, or the error a targets file reports at its line."""
+    if value is None:
+        return None
+    value = value.strip().rstrip("/")
+    try:
+        check_url("url", value)
+    except ConfigError:
+        raise ValueError(f"must be an http(s) URL with a host, e.g. {example}") from None
+    return value
+
+
 class AcdTarget(BaseModel):
     """Settings of a provider cxone-acd target (each an answer to an unknown of the ACD API)."""
 
@@ -118,16 +130,7 @@ class AcdTarget(BaseModel):
     @field_validator("authBase")
     @classmethod
     def _auth_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip().rstrip("/")
-        try:
-            check_url("url", value)
-        except ConfigError:
-            raise ValueError(
-                "must be an http(s) URL with a host, e.g. https://cxone.niceincontact.com"
-            ) from None
-        return value
+        return _http_url(value, "https://cxone.niceincontact.com")
 
     def env(self) -> dict[str, str]:
         """These settings as the CXONE_* variables the provider reads."""
@@ -192,16 +195,8 @@ class TargetSpec(BaseModel):
     @field_validator("apiBase", "tokenUrl")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip().rstrip("/")
-        try:
-            check_url("url", value)
-        except ConfigError:
-            raise ValueError(
-                "must be an http(s) URL with a host, e.g. https://api-na1.niceincontact.com"
-            ) from None
-        if "@" in value.split("/")[2]:
+        value = _http_url(value, "https://api-na1.niceincontact.com")
+        if value is not None and "@" in value.split("/")[2]:
             raise ValueError("must not carry credentials (user:password@); name them in clientIdEnv")
         return value
 

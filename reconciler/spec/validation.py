@@ -165,19 +165,20 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
         info = model.model_fields.get(part)
         if info is None:
             return None
-        inner = _inner_model(info.annotation)
+        inner = inner_model(info.annotation)
         if inner is None:
             return None
         model = inner
     return model
 
 
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
+def inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, itself or inside Optional / tuple[...]."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
         for arg in typing.get_args(annotation):
-            found = _inner_model(arg)
+            found = inner_model(arg)
             if found is not None:
                 return found
     return None

@@ -10,8 +10,6 @@ control and invisible characters escaped, nothing folded.
 from __future__ import annotations
 
 import re
-import types
-import typing
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +18,7 @@ import yaml
 from pydantic import BaseModel
 
 from reconciler.spec.models import Campaign
+from reconciler.spec.validation import inner_model
 
 __all__ = ["DEFAULT_SCHEMA", "canonical", "dump", "modeline"]
 
@@ -29,18 +28,6 @@ DEFAULT_SCHEMA = "../schemas/campaign.schema.json"
 
 def modeline(schema: str = DEFAULT_SCHEMA) -> str:
     return f"# yaml-language-server: $schema={schema}"
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    """The model a field holds, itself or inside Optional / tuple[...]."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
-        for arg in typing.get_args(annotation):
-            found = _model_of(arg)
-            if found is not None:
-                return found
-    return None
 
 
 def _plain(value: Any) -> Any:
@@ -67,7 +54,7 @@ def canonical(document: Mapping[str, Any], model: type[BaseModel] = Campaign) ->
         value = document[name]
         if not info.is_required() and _plain(value) == _plain(info.get_default(call_default_factory=True)):
             continue
-        inner = _model_of(info.annotation)
+        inner = inner_model(info.annotation)
         if inner is not None and isinstance(value, Mapping):
             value = canonical(value, inner)
             if not value and not info.is_required():
