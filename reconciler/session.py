@@ -33,9 +33,10 @@ def sandbox_transport(target: Target) -> httpx.AsyncBaseTransport:
     try:
         emulator = build(str(target.sandbox), dialer=DialerModel(speed=SANDBOX_DIALER_SPEED))
     except (OSError, sqlite3.Error) as exc:
-        if "locked" in str(exc):
+        code = getattr(exc, "sqlite_errorname", "")  # decided by SQLite's error code, not its wording
+        if code in ("SQLITE_BUSY", "SQLITE_LOCKED"):
             hint = "another reconciler command (or serve) is using the sandbox: let it finish, then run again"
-        elif isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        elif code in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
             hint = "the file is damaged or not the sandbox: move it away to start the sandbox over"
         else:
             hint = "run from a writable folder, or move .reconciler/ away to start the sandbox over"
