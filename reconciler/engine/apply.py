@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from contextvars import ContextVar
 from functools import partial
 from typing import TypeVar
 
@@ -46,9 +45,6 @@ GRACE_SECONDS = 5.0
 
 Progress = Callable[[str, str], None]
 T = TypeVar("T")
-
-_STEP: ContextVar[tuple[Outcome, Action] | None] = ContextVar("_STEP", default=None)
-"""The step a campaign's task is on (each campaign runs in its own task, with its own context)."""
 
 
 class Executor:
@@ -106,18 +102,20 @@ class Executor:
         finally:
             self._on_finish(outcome)
 
-    async def _send(self, call: Callable[[], Awaitable[T]], *, write: bool = False) -> T:
+    async def _send(
+        self, call: Callable[[], Awaitable[T]], *, writes: tuple[Outcome, Action] | None = None
+    ) -> T:
         """One API call inside a concurrency slot; waits between calls hold no slot.
 
-        A write marks its step in flight on the campaign's outcome from the moment it
-        leaves, so an interrupted run reports every request it sent.
+        A write (``writes``: whose outcome, which action) is marked in flight on the
+        campaign's outcome from the moment it leaves, so an interrupted run reports
+        every request it sent.
         """
         async with self._slots:
             if self._stop.is_set():
                 raise Interrupted("interrupted before this call was sent")
-            step = _STEP.get()
-            if write and step is not None:
-                outcome, action = step
+            if writes is not None:
+                outcome, action = writes
                 outcome.in_flight = action
             return await call()
 
@@ -144,7 +142,6 @@ class Executor:
             self._progress(change.name, message)
 
     async def _step(self, action: Action, change: Change, state: _State, outcome: Outcome) -> str:
-        _STEP.set((outcome, action))
         if action == Action.CREATE:
             created = await self._create(change, outcome)
             state.seen(created)
@@ -155,12 +152,12 @@ class Executor:
             raise OperationFailed(f"{action} needs the campaign's id, and the plan has none")
         if action in (Action.ADOPT, Action.UPDATE):
             fields = change.adopt_fields() if action == Action.ADOPT else change.update_fields()
-            updated = await self._update(campaign_id, fields, state, outcome)
+            updated = await self._update(campaign_id, fields, state, outcome, action)
             state.seen(updated)
             groups = len({f.top for f in fields})
             return "adopted" if action == Action.ADOPT else f"updated {groups} field group(s)"
         if action == Action.STOP:
-            state.status = (await self._stop_campaign(campaign_id, change)).status
+            state.status = (await self._stop_campaign(campaign_id, change, outcome)).status
             return f"stopped ({state.status})"
         if action == Action.START:
             state.status = (await self._start_campaign(campaign_id, change, state.status, outcome)).status
@@ -171,7 +168,7 @@ class Executor:
         attempt = f"{self._run_id}/{change.name}"
         try:
             create = partial(self._tenant.create, change.name, change.fields, attempt=attempt)
-            return await self._send(create, write=True)
+            return await self._send(create, writes=(outcome, Action.CREATE))
         except (TransientError, Conflict):
             # The create may have landed with its answer lost (or a retry found the name taken by it).
             found = await self._by_name(change.name)
@@ -181,13 +178,19 @@ class Executor:
             return found
 
     async def _update(
-        self, campaign_id: str, fields: Sequence[FieldChange], state: _State, outcome: Outcome
+        self,
+        campaign_id: str,
+        fields: Sequence[FieldChange],
+        state: _State,
+        outcome: Outcome,
+        action: Action,
     ) -> LiveCampaign:
         if state.revision is None:
             raise OperationFailed("an update needs the campaign's revision, and the plan has none")
         try:
             return await self._send(
-                partial(self._tenant.update, campaign_id, fields, revision=state.revision), write=True
+                partial(self._tenant.update, campaign_id, fields, revision=state.revision),
+                writes=(outcome, action),
             )
         except (PreconditionFailed, TransientError):
             # A 412 after a lost answer is our own write seen by its retry: judge by what is live.
@@ -206,7 +209,8 @@ class Executor:
         if state.revision is None:
             raise OperationFailed("a delete needs the campaign's revision, and the plan has none")
         try:
-            await self._send(partial(self._tenant.delete, campaign_id, revision=state.revision), write=True)
+            delete = partial(self._tenant.delete, campaign_id, revision=state.revision)
+            await self._send(delete, writes=(outcome, Action.DELETE))
         except (NotFound, TransientError):
             try:
                 await self._send(partial(self._tenant.campaign, campaign_id))
@@ -220,9 +224,9 @@ class Executor:
         campaigns = await self._send(self._tenant.campaigns)
         return next((c for c in campaigns if c.name == name), None)
 
-    async def _stop_campaign(self, campaign_id: str, change: Change) -> LiveCampaign:
+    async def _stop_campaign(self, campaign_id: str, change: Change, outcome: Outcome) -> LiveCampaign:
         try:
-            await self._send(partial(self._tenant.stop, campaign_id), write=True)
+            await self._send(partial(self._tenant.stop, campaign_id), writes=(outcome, Action.STOP))
         except (Conflict, TransientError):
             # Stopped by someone else, or our own stop whose answer was lost: judge by what is live.
             current = await self._send(partial(self._tenant.campaign, campaign_id))
@@ -244,7 +248,7 @@ class Executor:
                 )
                 return settled
         try:
-            await self._send(partial(self._tenant.start, campaign_id), write=True)
+            await self._send(partial(self._tenant.start, campaign_id), writes=(outcome, Action.START))
         except (Conflict, TransientError):
             # Started by someone else, or our own start whose answer was lost: judge by what is live
             # (running or on its way, or already at its end: the wait below reports it either way).
