@@ -8,6 +8,7 @@ one it does not own, never a prune or an adopt.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Container
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from reconciler import aio
 from reconciler.engine.apply import Executor
 from reconciler.engine.diff import ORPHAN_STOP, Desired, diff
-from reconciler.engine.plan import Change, Plan, check_safety
+from reconciler.engine.plan import Change, check_safety
 from reconciler.engine.references import check_references
 from reconciler.errors import ApiError, ReconcilerError, SpecError
 from reconciler.service.controller import Controller
@@ -109,16 +110,7 @@ async def _cycle(controller: Controller, actor: str) -> CycleResult:
         )
         for c in woken
     )
-    plan = Plan(
-        target=plan.target,
-        changes=tuple(sorted((*plan.changes, *stops), key=lambda c: c.name)),
-        unchanged=plan.unchanged,
-        warnings=plan.warnings,
-        versions=plan.versions,
-        owned=plan.owned,
-        specs=plan.specs,
-        tenant_campaigns=plan.tenant_campaigns,
-    )
+    plan = dataclasses.replace(plan, changes=tuple(sorted((*plan.changes, *stops), key=lambda c: c.name)))
     check_safety(plan, force=False)
     if not plan.has_changes:
         return CycleResult("ok")
