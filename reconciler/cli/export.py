@@ -13,6 +13,7 @@ from reconciler.cli.base import current_target, handled, main, style, tenant_ses
 from reconciler.engine import export as exporting
 from reconciler.engine.diff import Desired, diff
 from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.escape import visible
 from reconciler.settings import Target
 from reconciler.spec import writer
 from reconciler.spec.loader import load
@@ -125,10 +126,10 @@ def export(out: str, globs: tuple[str, ...], everything: bool, force: bool, veri
 
 
 def _report(target: Target, directory: Path, chosen: list[LiveCampaign], results: list[Written]) -> None:
-    click.echo(f"Target: {_printable(target.label)}")
+    click.echo(f"Target: {visible(target.label)}")
     click.echo("")
     for r in results:
-        click.echo(style(f"  {r.outcome:<11} {_printable(str(r.path))}", _OUTCOME_COLOUR[r.outcome]))
+        click.echo(style(f"  {r.outcome:<11} {visible(str(r.path))}", _OUTCOME_COLOUR[r.outcome]))
     problems = [
         (c.name, p)
         for c in chosen
@@ -138,7 +139,7 @@ def _report(target: Target, directory: Path, chosen: list[LiveCampaign], results
         click.echo("")
         click.echo(style("Written as the tenant holds them, but the spec cannot express:", "yellow"))
         for name, problem in problems:
-            click.echo(style(f"  ! {_printable(name)}: {_printable(problem)}", "yellow"))
+            click.echo(style(f"  ! {visible(name)}: {visible(problem)}", "yellow"))
         click.echo(
             "  `reconciler validate` flags these files: change the campaign in CXone, or edit the file "
             "(for calling hours, add spec.complianceOptOuts.callingHours.reason) before applying it."
@@ -148,7 +149,7 @@ def _report(target: Target, directory: Path, chosen: list[LiveCampaign], results
     }
     click.echo("")
     click.echo(
-        f"Exported {len(results)} campaign(s) to {_printable(str(directory))}: "
+        f"Exported {len(results)} campaign(s) to {visible(str(directory))}: "
         + ", ".join(f"{n} {o}" for o, n in counts.items())
         + "."
     )
@@ -182,7 +183,7 @@ def _verify(
     click.echo("")
     if differences:
         click.echo(style("Verify: the files do not describe the tenant exactly:", "red"))
-        click.echo("\n".join(f"  {_printable(d)}" for d in differences))
+        click.echo("\n".join(f"  {visible(d)}" for d in differences))
         raise ReconcilerError(
             "verify failed: planning the exported files against the tenant is not empty",
             hint="kept files differ (--force overwrites them); otherwise fix what is listed above",
@@ -192,8 +193,3 @@ def _verify(
         style(f"Verified: plan on the {len(results)} exported file(s) finds nothing to do.", "green")
         + (f" {adopting} of them are not managed yet: applying them needs --adopt." if adopting else "")
     )
-
-
-# TODO(escape): use reconciler.escape
-def _printable(text: str) -> str:
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)

@@ -8,11 +8,11 @@ Markdown and HTML would act on, and breaks @mentions.
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 from reconciler.engine.drift import Drift, DriftReport, Kind
+from reconciler.escape import visible
 
 __all__ = ["ISSUE_LIMIT", "render_json", "render_markdown", "render_text"]
 
@@ -41,28 +41,18 @@ def _plain(text: str, _: str) -> str:
     return text
 
 
-# TODO(escape): use reconciler.escape
-def _printable(text: str) -> str:
-    """Control, format and line-separator characters as visible escapes (\\n, \\x1b, \\u202e)."""
-    out = []
-    for ch in text:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
-            code = ord(ch)
-            out.append(repr(ch)[1:-1] if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-# TODO(escape): use reconciler.escape
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _MD_PUNCTUATION = set("\\`*_{}[]()#+!|~")
 
 
 def _md(text: str) -> str:
-    """Tenant text made inert in Markdown: no markup, no HTML, no @mention, no line break."""
+    """Tenant text made inert in an issue body: no markup, no HTML, no @mention, no line break.
+
+    Backslash escapes and a zero-width space after @; control characters are
+    made visible first by ``reconciler.escape.visible``, as everywhere else.
+    """
     out = []
-    for ch in _printable(text):
+    for ch in visible(text):
         if ch in _MD_ENTITIES:
             out.append(_MD_ENTITIES[ch])
         elif ch in _MD_PUNCTUATION:
@@ -91,22 +81,22 @@ def _counts(report: DriftReport) -> str:
 
 
 def render_text(report: DriftReport, style: Style = _plain) -> str:
-    lines = [f"Target: {_printable(report.target)}", ""]
+    lines = [f"Target: {visible(report.target)}", ""]
     if not report.has_drift:
         lines.append(style("No drift. The tenant matches the specs.", "green"))
     else:
         lines.append(f"Drift in {len(report.drift)} campaign(s): {_counts(report)}.")
     for d in report.drift:
-        ident = f" {_printable(d.campaign_id)}" if d.campaign_id else ""
+        ident = f" {visible(d.campaign_id)}" if d.campaign_id else ""
         flag = " [compliance]" if d.compliance else ""
-        head = f"{_SYMBOL[d.kind]} {_printable(d.name)}{ident}: {d.kind.value}{flag} ({_MEANING[d.kind]})"
+        head = f"{_SYMBOL[d.kind]} {visible(d.name)}{ident}: {d.kind.value}{flag} ({_MEANING[d.kind]})"
         lines += ["", style(head, "red" if d.compliance else _COLOUR[d.kind])]
         for note in d.notes:
-            lines.append(style(f"    note: {_printable(note)}", "yellow"))
+            lines.append(style(f"    note: {visible(note)}", "yellow"))
         for f in d.fields:
             lines.append(
-                f"    {_printable(f.path)}: expected {_printable(_value(f.expected))}, "
-                f"live {_printable(_value(f.live))}"
+                f"    {visible(f.path)}: expected {visible(_value(f.expected))}, "
+                f"live {visible(_value(f.live))}"
             )
     lines += ["", f"Coverage: {report.coverage}."]
     kinds = [k for k in Kind if report.count(k)]
