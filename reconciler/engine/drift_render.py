@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.engine.drift import Drift, DriftReport, Kind
+from reconciler.engine.render import fit
 from reconciler.escape import visible
 
 __all__ = ["ISSUE_LIMIT", "render_json", "render_markdown", "render_text"]
@@ -150,15 +151,13 @@ def render_markdown(report: DriftReport, limit: int = ISSUE_LIMIT) -> str:
     head.append("")
     tail = ["#### What to do", "", *(f"- **{k.value}**: {_TODO[k]}" for k in Kind if report.count(k))]
     budget = limit - len("\n".join(head + tail)) - 200
-    sections: list[str] = []
-    for i, d in enumerate(report.drift):
-        section = _section(d)
-        if len(section) + 1 > budget:
-            sections.append(
-                f"_… and {len(report.drift) - i} more campaign(s) not shown to stay under GitHub's "
-                "size limit; see `reconciler drift --format json`._\n"
-            )
-            break
-        sections.append(section)
-        budget -= len(section) + 1
+    sections = fit(
+        (_section(d) for d in report.drift),
+        budget,
+        lambda rest: (
+            f"_… and {rest} more campaign(s) not shown to stay under GitHub's "
+            "size limit; see `reconciler drift --format json`._\n"
+        ),
+        total=len(report.drift),
+    )
     return "\n".join([*head, *sections, *tail])

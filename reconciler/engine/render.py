@@ -7,7 +7,7 @@ values, error messages) is escaped for the medium by ``reconciler.escape``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from reconciler.engine.outcome import Outcome
@@ -19,6 +19,7 @@ __all__ = [
     "COMMENT_LIMIT",
     "PLAN_RENDERERS",
     "RISKS_LISTED",
+    "fit",
     "plan_json",
     "render_json",
     "render_markdown",
@@ -147,19 +148,29 @@ def render_markdown(plan: Plan, limit: int = COMMENT_LIMIT) -> str:
         tail = ["", "#### Warnings", "", *(f"- {md_text(w)}" for w in plan.warnings)]
     tail += ["", f"<sub>fingerprint `{plan.fingerprint}`</sub>"]
     budget = limit - len("\n".join(head + tail)) - 200
-    sections: list[str] = []
-    for i, change in enumerate(plan.changes):
-        section = _markdown_section(change)
-        if len(section) + 1 > budget:
-            rest = len(plan.changes) - i
-            sections.append(
-                f"\n_… and {rest} more campaign(s) not shown to stay under GitHub's comment limit; "
-                "see `plan --format json` for the full plan._"
-            )
-            break
-        sections.append(section)
-        budget -= len(section) + 1
+    sections = fit(
+        (_markdown_section(c) for c in plan.changes),
+        budget,
+        lambda rest: (
+            f"\n_… and {rest} more campaign(s) not shown to stay under GitHub's comment limit; "
+            "see `plan --format json` for the full plan._"
+        ),
+        total=len(plan.changes),
+    )
     return "\n".join([*head, *sections, *tail])
+
+
+def fit(sections: Iterable[str], budget: int, overflow: Callable[[int], str], *, total: int) -> list[str]:
+    """As many sections as fit in ``budget`` characters (each joined by a newline), then a line
+    saying how many of the ``total`` were left out."""
+    kept: list[str] = []
+    for section in sections:
+        if len(section) + 1 > budget:
+            kept.append(overflow(total - len(kept)))
+            break
+        kept.append(section)
+        budget -= len(section) + 1
+    return kept
 
 
 def _markdown_section(change: Change) -> str:
