@@ -276,6 +276,10 @@ def selected_target() -> TargetSpec | None:
     name: str | None = obj.get("target_name")
     if name is None:
         return None
+    cached = f"selected_target:{name}"
+    if cached in obj:  # targets.yaml is read once per command
+        known: TargetSpec = obj[cached]
+        return known
     loaded = load_targets()
     if loaded is None:
         if name == IMPLICIT_NAME:
@@ -286,7 +290,8 @@ def selected_target() -> TargetSpec | None:
             hint=f"run from the repository root that holds {TARGETS_FILE}, or drop --target",
         )
     path, targets = loaded
-    return find_target(targets, name, path)
+    selected: TargetSpec = obj.setdefault(cached, find_target(targets, name, path))
+    return selected
 
 
 def current_provider() -> str:
